@@ -1,0 +1,2 @@
+namespace Shoal.Bitswap;
+internal static class AssemblyMarker { }

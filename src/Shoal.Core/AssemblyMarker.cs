@@ -1,0 +1,2 @@
+namespace Shoal.Core;
+internal static class AssemblyMarker { }

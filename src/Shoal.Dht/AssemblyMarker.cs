@@ -1,0 +1,2 @@
+namespace Shoal.Dht;
+internal static class AssemblyMarker { }

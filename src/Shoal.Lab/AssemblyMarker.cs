@@ -1,0 +1,2 @@
+namespace Shoal.Lab;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Shoal.Net;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Shoal.Node;
+internal static class AssemblyMarker { }

@@ -1,0 +1,2 @@
+namespace Shoal.Registry;
+internal static class AssemblyMarker { }

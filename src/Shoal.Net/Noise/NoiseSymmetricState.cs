@@ -23,8 +23,7 @@ internal sealed class NoiseSymmetricState : IDisposable
     public void MixKey(ReadOnlySpan<byte> inputKeyMaterial)
     {
         Span<byte> output = stackalloc byte[2 * HashLength];
-        // Noise's HKDF(ck, ikm) is RFC 5869 HKDF-SHA256 with salt = ck and empty info.
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, inputKeyMaterial, output, _ck, ReadOnlySpan<byte>.Empty);
+        Hkdf(_ck, inputKeyMaterial, output);
         output[..HashLength].CopyTo(_ck);
         Cipher.InitializeKey(output.Slice(HashLength, NoiseCipherState.KeyLength));
         CryptographicOperations.ZeroMemory(output);
@@ -56,13 +55,30 @@ internal sealed class NoiseSymmetricState : IDisposable
     public (NoiseCipherState First, NoiseCipherState Second) Split()
     {
         Span<byte> output = stackalloc byte[2 * HashLength];
-        HKDF.DeriveKey(HashAlgorithmName.SHA256, ReadOnlySpan<byte>.Empty, output, _ck, ReadOnlySpan<byte>.Empty);
+        Hkdf(_ck, ReadOnlySpan<byte>.Empty, output);
         var c1 = new NoiseCipherState();
         var c2 = new NoiseCipherState();
         c1.InitializeKey(output[..NoiseCipherState.KeyLength]);
         c2.InitializeKey(output.Slice(HashLength, NoiseCipherState.KeyLength));
         CryptographicOperations.ZeroMemory(output);
         return (c1, c2);
+    }
+
+    /// <summary>
+    /// Noise's HKDF(ck, ikm) with two outputs: RFC 5869 HKDF-SHA256 with salt = ck and empty info, written out with
+    /// HMAC because OpenSSL's HKDF refuses the empty key material that Split() uses.
+    /// </summary>
+    private static void Hkdf(ReadOnlySpan<byte> chainingKey, ReadOnlySpan<byte> inputKeyMaterial, Span<byte> output)
+    {
+        Span<byte> temp = stackalloc byte[HashLength];
+        Span<byte> block = stackalloc byte[HashLength + 1];
+        HMACSHA256.HashData(chainingKey, inputKeyMaterial, temp);
+        block[0] = 1;
+        HMACSHA256.HashData(temp, block[..1], output[..HashLength]);
+        output[..HashLength].CopyTo(block);
+        block[HashLength] = 2;
+        HMACSHA256.HashData(temp, block, output.Slice(HashLength, HashLength));
+        CryptographicOperations.ZeroMemory(temp);
     }
 
     public void Dispose() => Cipher.Dispose();

@@ -100,6 +100,7 @@ public sealed class SwarmPullTests : IAsyncLifetime
             Assert.NotNull(error); // the connection was aborted: the client never gets a complete, wrong blob
             Assert.True(read.Length < layer.Content.Length, $"client read {read.Length} of {layer.Content.Length}");
         }
+        await mirror.Mirror.Downloads.IdleAsync().WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(1, mirror.Metrics.DigestMismatches);
         Assert.True(cluster.Swarm.Score("liar") < 0);
         Assert.DoesNotContain("liar", cluster.Swarm.ProvidersOf(digest)); // mapping dropped

@@ -9,10 +9,10 @@ public class BitswapShellTests
 
     private sealed class Node : IAsyncDisposable
     {
-        public Node(InMemoryBitswapHub hub, string name, BitswapOptions? options = null)
+        public Node(InMemoryBitswapHub hub, string name, BitswapOptions? options = null, double uploadBytesPerSecond = 0)
         {
             Store = new MemoryBlockStore();
-            Network = hub.CreateEndpoint(SimNet.MakePeerId(name));
+            Network = hub.CreateEndpoint(SimNet.MakePeerId(name), uploadBytesPerSecond: uploadBytesPerSecond);
             Bitswap = new Bitswap(Network, Store, options);
             Bitswap.Start();
         }
@@ -93,17 +93,18 @@ public class BitswapShellTests
     {
         var hub = new InMemoryBitswapHub();
         var options = BitswapOptions.For(BitswapStrategy.Shoal);
-        await using var seeder = new Node(hub, "seeder", options);
+        const double uplink = 100e6; // every node uploads at 800 Mbit/s, so the seeder's upload is the scarce resource
+        await using var seeder = new Node(hub, "seeder", options, uplink);
         var leechers = new List<Node>();
         try
         {
-            for (int i = 0; i < 8; i++) leechers.Add(new Node(hub, $"leecher{i}", options with { RandomSeed = i + 2 }));
+            for (int i = 0; i < 8; i++) leechers.Add(new Node(hub, $"leecher{i}", options with { RandomSeed = i + 2 }, uplink));
             var all = leechers.Prepend(seeder).ToList();
             for (int i = 0; i < all.Count; i++)
                 for (int j = i + 1; j < all.Count; j++)
                     hub.Connect(all[i].Network.LocalPeer, all[j].Network.LocalPeer);
 
-            var content = TestDags.RandomBytes(16 * 1024 * 1024, 24);
+            var content = TestDags.RandomBytes(64 * 1024 * 1024, 24);
             var imported = await UnixFsImporter.ImportAsync(content, seeder.Store, UnixFsImportOptions.KuboV1);
             var fetches = leechers.Select(l => l.Bitswap.FetchDagAsync(imported.Root)).ToArray();
             await Task.WhenAll(fetches).WaitAsync(Timeout);

@@ -10,9 +10,12 @@ public sealed class InMemoryBitswapHub
     private readonly Dictionary<PeerId, InMemoryBitswapNetwork> _endpoints = [];
     private readonly HashSet<(PeerId, PeerId)> _links = [];
 
-    public InMemoryBitswapNetwork CreateEndpoint(PeerId peer, BitswapProtocolVersion version = BitswapProtocolVersion.V120)
+    /// <summary>Adds a node. With <paramref name="uploadBytesPerSecond"/> &gt; 0 its sends are paced like a link
+    /// of that speed (messages leave one after another), so who uploads what matters as it does on a network.</summary>
+    public InMemoryBitswapNetwork CreateEndpoint(PeerId peer, BitswapProtocolVersion version = BitswapProtocolVersion.V120,
+        double uploadBytesPerSecond = 0)
     {
-        var endpoint = new InMemoryBitswapNetwork(this, peer, version);
+        var endpoint = new InMemoryBitswapNetwork(this, peer, version, uploadBytesPerSecond);
         lock (_lock) _endpoints.Add(peer, endpoint);
         return endpoint;
     }

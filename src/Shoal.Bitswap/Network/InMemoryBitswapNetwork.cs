@@ -18,9 +18,13 @@ public sealed class InMemoryBitswapNetwork : IBitswapNetwork
     private IBitswapNetworkListener? _listener;
     private Task? _receiveLoop;
 
-    internal InMemoryBitswapNetwork(InMemoryBitswapHub hub, PeerId peer, BitswapProtocolVersion version)
+    private readonly double _uploadBytesPerSecond;
+    private readonly SemaphoreSlim _uplink = new(1, 1);
+
+    internal InMemoryBitswapNetwork(InMemoryBitswapHub hub, PeerId peer, BitswapProtocolVersion version, double uploadBytesPerSecond)
     {
         _hub = hub;
+        _uploadBytesPerSecond = uploadBytesPerSecond;
         LocalPeer = peer;
         Version = version;
     }
@@ -47,6 +51,18 @@ public sealed class InMemoryBitswapNetwork : IBitswapNetwork
         var version = (BitswapProtocolVersion)Math.Min((int)Version, (int)to.Version);
         var frame = BitswapMessageCodec.EncodeFramed(message, version);
         Interlocked.Add(ref _bytesSent, frame.Length);
+        if (_uploadBytesPerSecond > 0)
+        {
+            await _uplink.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(frame.Length / _uploadBytesPerSecond), ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                _uplink.Release();
+            }
+        }
         await to._inbox.Writer.WriteAsync((LocalPeer, frame), ct).ConfigureAwait(false);
     }
 
@@ -101,5 +117,6 @@ public sealed class InMemoryBitswapNetwork : IBitswapNetwork
         _inbox.Writer.TryComplete();
         if (_receiveLoop is not null) await _receiveLoop.ConfigureAwait(false);
         _stop.Dispose();
+        _uplink.Dispose();
     }
 }

@@ -209,11 +209,34 @@ public sealed class FluidNetwork
         var dt = (now - _lastAdvanceNs) / (double)VirtualClock.NanosPerSecond;
         _lastAdvanceNs = now;
         if (dt <= 0) return;
+        var totalRate = 0.0;
+        foreach (var f in _activeFlows) totalRate += f.Rate;
+        if (totalRate > 0) AddThroughput(now - (long)(dt * VirtualClock.NanosPerSecond), now, totalRate);
         foreach (var f in _activeFlows)
         {
             var moved = Math.Min(f.RemainingBytes, f.Rate * dt);
             f.RemainingBytes -= moved;
             foreach (var l in f.Connection.Path) l.BytesCarried += moved;
+        }
+    }
+
+    /// <summary>Width of the throughput bins.</summary>
+    public const double ThroughputBinSeconds = 0.05;
+
+    /// <summary>Bytes carried by bulk transmissions (all links' receivers) per <see cref="ThroughputBinSeconds"/> bin.</summary>
+    public List<double> Throughput { get; } = [];
+
+    private void AddThroughput(long fromNs, long toNs, double bytesPerSecond)
+    {
+        var bin = (long)(ThroughputBinSeconds * VirtualClock.NanosPerSecond);
+        var t = fromNs;
+        while (t < toNs)
+        {
+            var index = (int)(t / bin);
+            var end = Math.Min(toNs, (index + 1) * bin);
+            while (Throughput.Count <= index) Throughput.Add(0);
+            Throughput[index] += bytesPerSecond * (end - t) / VirtualClock.NanosPerSecond;
+            t = end;
         }
     }
 

@@ -15,9 +15,6 @@ public sealed class SimulationRun
     /// <summary>The wall-clock instant virtual time zero maps to (for cores that read a TimeProvider).</summary>
     public static readonly DateTimeOffset Epoch = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    /// <summary>Throughput series resolution.</summary>
-    public const double ThroughputBinSeconds = 0.05;
-
     private readonly ScenarioDefinition _scenario;
     private readonly SimStrategy _strategy;
     private readonly PeerDefinition _peer;
@@ -25,7 +22,6 @@ public sealed class SimulationRun
     private readonly int _repetition;
     private readonly IProgress<double>? _progress;
     private readonly List<SimNodeHost> _hosts = [];
-    private readonly List<double> _throughput = [];
     private readonly HashSet<int> _pendingFetchers = [];
     private readonly Dictionary<int, List<ContentPart>> _deferredFetches = new();
     private readonly HashSet<int> _goneForGood = [];
@@ -149,12 +145,10 @@ public sealed class SimulationRun
             var next = Events.PeekTime();
             if (next is null) { failure = $"stalled: no more events with {_pendingFetchers.Count} fetchers unfinished"; break; }
             if (next > timeout) { failure = $"timed out after {_scenario.Timeout.TotalSeconds:0.#} s of virtual time with {_pendingFetchers.Count} fetchers unfinished"; break; }
-            var t0 = Stopwatch.GetTimestamp();
             Events.RunNextInstant();
             var t1 = Stopwatch.GetTimestamp();
             Network.Settle();
             AddProfile("sim;network;fair-share", Stopwatch.GetTimestamp() - t1);
-            _ = t0;
             if (_progress is not null && Events.Now - lastProgress > VirtualClock.NanosPerSecond / 10)
             {
                 lastProgress = Events.Now;
@@ -207,8 +201,8 @@ public sealed class SimulationRun
             Fetchers = fetcherCount,
             Completed = completed,
             Failure = failure,
-            Throughput = _throughput,
-            ThroughputBinSeconds = ThroughputBinSeconds,
+            Throughput = Network.Throughput,
+            ThroughputBinSeconds = FluidNetwork.ThroughputBinSeconds,
             Events = Events.EventsRun,
             RateRecomputations = Network.Recomputations,
             PeakConcurrentTransfers = Network.PeakActiveFlows,
@@ -298,12 +292,7 @@ public sealed class SimulationRun
         AddProfile($"sim;node;{_strategy.Name};receive", Stopwatch.GetTimestamp() - t0);
     }
 
-    internal void BlockArrived(SimNodeHost host, int blockId, int from)
-    {
-        var bin = (int)(VirtualClock.ToSeconds(Events.Now) / ThroughputBinSeconds);
-        while (_throughput.Count <= bin) _throughput.Add(0);
-        _throughput[bin] += Catalog[blockId].Size;
-    }
+    internal void BlockArrived(SimNodeHost host, int blockId, int from) { }
 
     internal void PartFinished(SimNodeHost host, ContentPart part) { }
 

@@ -93,7 +93,7 @@ public class CarTests
     [Fact]
     public async Task Exported_dag_imports_into_an_empty_store_and_reads_back()
     {
-        var data = DeterministicStream.Bytes("car-export", 5000);
+        var data = SeededContentStream.Bytes("car-export", 5000);
         var source = new MemoryBlockStore();
         var imported = await UnixFsImporter.ImportAsync(data, source, new UnixFsImportOptions { ChunkSize = 256, MaxLinks = 4 });
         var car = new MemoryStream();

@@ -88,7 +88,7 @@ public sealed class FileBlockStoreTests : IDisposable
     public async Task Concurrent_writers_and_readers_see_whole_blocks_only()
     {
         var store = new FileBlockStore(_dir);
-        var blocks = Enumerable.Range(0, 16).Select(i => Block.Compute(DeterministicStream.Bytes("c" + i, 20000 + i))).ToArray();
+        var blocks = Enumerable.Range(0, 16).Select(i => Block.Compute(SeededContentStream.Bytes("c" + i, 20000 + i))).ToArray();
         var tasks = new List<Task>();
         for (int w = 0; w < 4; w++)
         {
@@ -119,7 +119,7 @@ public sealed class FileBlockStoreTests : IDisposable
     public async Task Imports_and_reads_a_file_through_the_disk_store()
     {
         var store = new FileBlockStore(_dir);
-        var data = DeterministicStream.Bytes("disk", 300_000);
+        var data = SeededContentStream.Bytes("disk", 300_000);
         var r = await UnixFsImporter.ImportAsync(data, store, UnixFsImportOptions.Kubo);
         var back = new MemoryStream();
         await new UnixFsReader(new FileBlockStore(_dir)).CopyToAsync(r.Root, back);

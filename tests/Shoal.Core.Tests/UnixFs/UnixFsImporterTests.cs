@@ -50,7 +50,7 @@ public class UnixFsImporterTests
     [InlineData("helia", "chunk-v1-seed", 1048577, "bafybeigmix7t42i6jacydtquhet7srwvgpizfg7gjbq7627d35mjomtu64")]
     public async Task Matches_ipip_0499_profile_fixtures(string profile, string seedOrText, int size, string expected)
     {
-        var data = size == 0 ? Encoding.ASCII.GetBytes(seedOrText) : DeterministicStream.Bytes(seedOrText, size);
+        var data = size == 0 ? Encoding.ASCII.GetBytes(seedOrText) : SeededContentStream.Bytes(seedOrText, size);
         var (r, _) = await Import(data, UnixFsImportOptions.FromProfile(profile));
         Assert.Equal(expected, r.Root.ToString());
     }
@@ -63,7 +63,7 @@ public class UnixFsImporterTests
         var store = new MemoryBlockStore();
         long lastProgress = 0;
         var progress = new SynchronousProgress(v => lastProgress = v);
-        var r = await UnixFsImporter.ImportAsync(new DeterministicStream("v0-seed", size), store, UnixFsImportOptions.Kubo, progress);
+        var r = await UnixFsImporter.ImportAsync(new SeededContentStream("v0-seed", size), store, UnixFsImportOptions.Kubo, progress);
         Assert.Equal(expected, r.Root.ToString());
         Assert.Equal(size, lastProgress);
         Assert.Equal(size, r.FileSize);
@@ -74,7 +74,7 @@ public class UnixFsImporterTests
     [Fact]
     public async Task Two_chunk_file_root_has_two_links_with_empty_names_and_tsizes()
     {
-        var data = DeterministicStream.Bytes("two", 1025);
+        var data = SeededContentStream.Bytes("two", 1025);
         var options = UnixFsImportOptions.KuboV1 with { ChunkSize = 1024 };
         var (r, store) = await Import(data, options);
         Assert.Equal(3, store.Count);
@@ -107,7 +107,7 @@ public class UnixFsImporterTests
     public async Task Tree_depth_grows_only_when_a_level_overflows(int chunks, int expectedDepth)
     {
         var options = new UnixFsImportOptions { CidVersion = 1, ChunkSize = 16, MaxLinks = 3, RawLeaves = true };
-        var data = DeterministicStream.Bytes("depth", chunks * 16);
+        var data = SeededContentStream.Bytes("depth", chunks * 16);
         var (r, store) = await Import(data, options);
         int depth = 1;
         var cid = r.Root;

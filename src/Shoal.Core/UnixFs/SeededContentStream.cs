@@ -3,20 +3,27 @@ using System.Numerics;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Shoal.Core.Tests;
+namespace Shoal.Core;
 
-/// <summary>The pseudo-random bytes Kubo's and Helia's IPIP-0499 fixtures are built from:
-/// ChaCha20 keystream (RFC 8439, 12-byte zero nonce, counter from 0) keyed by SHA-256 of the seed text.</summary>
-public sealed class DeterministicStream : Stream
+/// <summary>Reproducible pseudo-random content from a seed: the ChaCha20 keystream (RFC 8439, zero nonce,
+/// counter from 0) keyed by SHA-256 of the seed text. It is the generator behind Kubo's and Helia's IPIP-0499
+/// fixtures, so tests, benchmarks, the CLI demo and Lab scenarios can make files whose CIDs are known.</summary>
+public sealed class SeededContentStream : Stream
 {
+    /// <summary>RFC 8439's 32-bit block counter covers 2^32 blocks of 64 bytes (256 GiB).</summary>
+    public const long MaxLength = (1L << 32) * 64;
+
     private readonly uint[] _state = new uint[16];
     private readonly byte[] _block = new byte[64];
     private readonly long _length;
     private long _position;
     private int _blockOffset = 64;
 
-    public DeterministicStream(string seed, long length)
+    public SeededContentStream(string seed, long length)
     {
+        ArgumentNullException.ThrowIfNull(seed);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, MaxLength);
         _length = length;
         var key = SHA256.HashData(Encoding.UTF8.GetBytes(seed));
         _state[0] = 0x61707865; _state[1] = 0x3320646e; _state[2] = 0x79622d32; _state[3] = 0x6b206574;
@@ -24,10 +31,11 @@ public sealed class DeterministicStream : Stream
         // _state[12] is the block counter, _state[13..15] the zero nonce.
     }
 
+    /// <summary>The first <paramref name="length"/> bytes for <paramref name="seed"/>.</summary>
     public static byte[] Bytes(string seed, int length)
     {
         var data = new byte[length];
-        using var s = new DeterministicStream(seed, length);
+        using var s = new SeededContentStream(seed, length);
         s.ReadExactly(data);
         return data;
     }

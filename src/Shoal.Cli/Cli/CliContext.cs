@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Shoal.Node;
+
+namespace Shoal.Cli;
+
+/// <summary>What a command handler needs: the parsed options, the repository, and where to write.</summary>
+public sealed class CliContext(ParseResult parse)
+{
+    public ParseResult Parse { get; } = parse;
+    public ShoalRepo Repo { get; } = new(parse.GetValue(GlobalOptions.Repo) ?? ShoalRepo.DefaultPath());
+    public bool Json => Parse.GetValue(GlobalOptions.Json);
+    public TextWriter Out => Parse.InvocationConfiguration.Output;
+    public TextWriter Error => Parse.InvocationConfiguration.Error;
+
+    public T? Get<T>(Option<T> option) => Parse.GetValue(option);
+    public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
+}

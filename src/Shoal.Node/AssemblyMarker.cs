@@ -1,2 +1,0 @@
-namespace Shoal.Node;
-internal static class AssemblyMarker { }

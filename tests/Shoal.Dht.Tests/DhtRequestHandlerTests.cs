@@ -77,7 +77,7 @@ public sealed class DhtRequestHandlerTests
         }
         Assert.Throws<DhtProtocolException>(() => handler.Handle(sender, new DhtMessage { Type = (DhtMessage.Types.MessageType)77, Key = ByteString.CopyFrom(ContentKey) }, T0));
         Assert.Throws<DhtProtocolException>(() => handler.Handle(sender, new DhtMessage { Type = DhtMessage.Types.MessageType.PutValue, Key = ByteString.CopyFrom(ContentKey) }, T0));
-        Assert.Equal(8, handler.Stats.Malformed);
+        Assert.Equal(8, handler.Stats.RequestsRefused);
     }
 
     [Fact]

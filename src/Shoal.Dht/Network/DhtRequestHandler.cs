@@ -50,7 +50,7 @@ public sealed class DhtRequestHandler
         }
         catch (DhtProtocolException)
         {
-            Stats.MalformedRequest();
+            Stats.RequestRefused();
             throw;
         }
     }

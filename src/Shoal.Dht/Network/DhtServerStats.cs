@@ -3,7 +3,7 @@ namespace Shoal.Dht;
 /// <summary>Counters of what the server side handled and refused (read for metrics and tests).</summary>
 public sealed class DhtServerStats
 {
-    private long _requests, _providersAccepted, _providersRejected, _malformed;
+    private long _requests, _providersAccepted, _providersRejected, _refused;
 
     public long Requests => Interlocked.Read(ref _requests);
 
@@ -12,8 +12,8 @@ public sealed class DhtServerStats
     /// <summary>Provider entries refused: about another peer, without addresses, or over a store bound.</summary>
     public long ProvidersRejected => Interlocked.Read(ref _providersRejected);
 
-    /// <summary>Requests refused as malformed (stream reset).</summary>
-    public long Malformed => Interlocked.Read(ref _malformed);
+    /// <summary>Requests refused (malformed, oversized, unsupported or unacceptable); each reset its stream.</summary>
+    public long RequestsRefused => Interlocked.Read(ref _refused);
 
     internal void Request() => Interlocked.Increment(ref _requests);
 
@@ -21,5 +21,5 @@ public sealed class DhtServerStats
 
     internal void ProviderRejected() => Interlocked.Increment(ref _providersRejected);
 
-    internal void MalformedRequest() => Interlocked.Increment(ref _malformed);
+    internal void RequestRefused() => Interlocked.Increment(ref _refused);
 }

@@ -19,7 +19,25 @@ public static class ProviderStoreFile
     /// <summary>Largest file accepted on load: the default store bound (1 M records of ~200 bytes) with headroom.</summary>
     public const long MaxFileSize = 1L << 30;
 
+    /// <summary>Writes the store to its file in <paramref name="directory"/> and marks it clean.</summary>
     public static void Save(ProviderStore store, string directory)
+    {
+        var snapshot = Snapshot(store);
+        Write(snapshot, directory);
+    }
+
+    /// <summary>A copy of the store's contents (take it under the owner's lock, then <see cref="Write"/> outside it).</summary>
+    public static ProviderStoreSnapshot Snapshot(ProviderStore store)
+    {
+        var records = new List<KeyValuePair<ContentKey, ProviderRecord>>(store.RecordCount);
+        records.AddRange(store.AllRecords());
+        var locals = new List<KeyValuePair<ContentKey, DateTimeOffset>>(store.LocalKeys);
+        store.MarkClean();
+        return new ProviderStoreSnapshot(records, locals);
+    }
+
+    /// <summary>Writes a snapshot atomically: temp file, flush to disk, rename over the old file.</summary>
+    public static void Write(ProviderStoreSnapshot snapshot, string directory)
     {
         Directory.CreateDirectory(directory);
         string path = Path.Combine(directory, FileName);
@@ -29,8 +47,8 @@ public static class ProviderStoreFile
         {
             writer.Write(Magic);
             writer.Write(Version);
-            writer.Write(store.RecordCount);
-            foreach (var (key, record) in store.AllRecords())
+            writer.Write(snapshot.Records.Count);
+            foreach (var (key, record) in snapshot.Records)
             {
                 WriteBytes(writer, key.Bytes.Span);
                 WriteBytes(writer, record.Provider.Bytes.Span);
@@ -42,8 +60,8 @@ public static class ProviderStoreFile
                     WriteBytes(writer, address.ToBytes());
                 }
             }
-            writer.Write(store.LocalKeys.Count);
-            foreach (var (key, announced) in store.LocalKeys)
+            writer.Write(snapshot.LocalKeys.Count);
+            foreach (var (key, announced) in snapshot.LocalKeys)
             {
                 WriteBytes(writer, key.Bytes.Span);
                 writer.Write(announced.UtcTicks);
@@ -52,7 +70,6 @@ public static class ProviderStoreFile
             stream.Flush(flushToDisk: true);
         }
         File.Move(temp, path, overwrite: true);
-        store.MarkClean();
     }
 
     /// <summary>

@@ -23,6 +23,9 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
     /// <summary>Polling step while waiting for identify (the host contract has no "identified" event).</summary>
     private static readonly TimeSpan IdentifyPoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Reprovide lookups run at once (js uses 10): one at a time would take hours for a large store.</summary>
+    private const int ReprovideConcurrency = 10;
+
     private readonly IP2pHost _host;
     private readonly KadDhtOptions _options;
     private readonly ILogger _log;
@@ -46,6 +49,12 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
     {
         _host = host;
         _options = options ?? new KadDhtOptions();
+        if (_options.MaintenanceInterval != Timeout.InfiniteTimeSpan
+            && (_options.MaintenanceInterval <= TimeSpan.Zero || _options.MaintenanceInterval > TimeSpan.FromDays(30)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _options.MaintenanceInterval, "MaintenanceInterval must be within (0, 30 days], or infinite to run maintenance only on demand.");
+        }
+        if (_options.RequestTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), _options.RequestTimeout, "RequestTimeout must be positive.");
         _log = (ILogger?)logger ?? NullLogger.Instance;
         _time = _options.TimeProvider;
         _policy = _options.AllowPrivateAddresses ? AddressPolicy.AllowPrivate : AddressPolicy.PublicOnly;
@@ -64,6 +73,9 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
 
     /// <summary>A DHT server entered the routing table (raised under the DHT's lock: handlers must be quick).</summary>
     public event Action<PeerId>? PeerAdded;
+
+    /// <summary>This server stored a provider record sent by a peer (key, provider).</summary>
+    public event Action<ContentKey, PeerId>? ProviderRecordAccepted;
 
     /// <summary>A peer left the routing table (dead, or replaced).</summary>
     public event Action<PeerId>? PeerRemoved;
@@ -490,10 +502,12 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
                     _table.MarkSeen(peer, _time.GetUtcNow());
                     response = _handler.Handle(peer, request, _time.GetUtcNow());
                 }
-                if (request.Type == DhtMessage.Types.MessageType.AddProvider && request.ProviderPeers.Count > 0)
+                if (request.Type == DhtMessage.Types.MessageType.AddProvider)
                 {
+                    // The handler accepted it (it throws otherwise): remember the provider's addresses for dialling.
                     var info = DhtPeerCodec.TryDecode(request.ProviderPeers[0]);
                     if (info is not null && info.Id.Equals(peer)) _host.AddAddresses(peer, _policy.Filter(info.Addresses));
+                    ProviderRecordAccepted?.Invoke(new ContentKey(request.Key.Span), peer);
                 }
                 if (response is not null)
                 {
@@ -528,6 +542,7 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
 
     private async Task MaintenanceLoopAsync(CancellationToken ct)
     {
+        if (_options.MaintenanceInterval == Timeout.InfiniteTimeSpan) return;
         using var timer = new PeriodicTimer(_options.MaintenanceInterval, _time);
         try
         {
@@ -583,11 +598,18 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
     {
         List<ContentKey> due;
         lock (_gate) due = _store.DueForReprovide(_time.GetUtcNow(), _options.ReprovideInterval);
-        foreach (var key in due)
+        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = ReprovideConcurrency, CancellationToken = ct }, async (key, token) =>
         {
             lock (_gate) _store.Add(key, _host.LocalPeer, _policy.Filter(_host.ListenAddresses), _time.GetUtcNow());
-            await PublishAsync(key, ct).ConfigureAwait(false);
-        }
+            try
+            {
+                await PublishAsync(key, token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+            {
+                DhtLog.MaintenanceFailed(_log, "reprovide " + key, e);
+            }
+        }).ConfigureAwait(false);
     }
 
     private void Persist()

@@ -26,7 +26,7 @@ public sealed record KadDhtOptions
     /// <summary>Deadline of one request, and how long an inbound stream may sit idle between requests.</summary>
     public TimeSpan RequestTimeout { get; init; } = DhtConstants.RequestTimeout;
 
-    /// <summary>How often the maintenance loop expires records, refreshes buckets, reprovides and persists.</summary>
+    /// <summary>How often the maintenance loop expires records, refreshes buckets, reprovides and persists; infinite = only via <see cref="KadDht.RunMaintenanceAsync"/>.</summary>
     public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromMinutes(1);
 
     public TimeSpan BucketRefreshInterval { get; init; } = DhtConstants.BucketRefreshInterval;

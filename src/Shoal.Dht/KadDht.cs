@@ -527,6 +527,12 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
             DhtLog.InboundRejected(_log, peer, e.Message);
             stream.Reset();
         }
+        catch (Exception e)
+        {
+            // A bug on our side must cost one stream, never the node: log it loudly and reset.
+            DhtLog.InboundHandlerBug(_log, peer, e);
+            stream.Reset();
+        }
         finally
         {
             lock (_gate)

@@ -38,4 +38,7 @@ internal static partial class DhtLog
 
     [LoggerMessage(5010, LogLevel.Debug, "Inbound DHT stream from {Peer} refused: {Streams} streams open, limit {Limit}")]
     public static partial void InboundStreamLimit(ILogger logger, PeerId peer, int streams, int limit);
+
+    [LoggerMessage(5011, LogLevel.Error, "Unexpected failure handling a DHT stream from {Peer}; stream reset")]
+    public static partial void InboundHandlerBug(ILogger logger, PeerId peer, Exception exception);
 }

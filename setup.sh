@@ -7,6 +7,7 @@ command -v dotnet >/dev/null 2>&1 || need_apt+=(dotnet-sdk-10.0)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
+[ -x /usr/bin/skopeo ] || need_apt+=(skopeo)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null

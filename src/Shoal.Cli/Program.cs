@@ -18,6 +18,20 @@ public static partial class Program
         GlobalOptions.AddTo(root);
         root.Subcommands.Add(InitCommand.Create());
         root.Subcommands.Add(ConfigCommand.Create());
+        root.Subcommands.Add(DaemonCommand.Create());
+        root.Subcommands.Add(ShutdownCommand.Create());
+        root.Subcommands.Add(IdCommand.Create());
+        root.Subcommands.Add(AddCommand.Create());
+        root.Subcommands.Add(CatCommand.Create());
+        root.Subcommands.Add(GetCommand.Create());
+        root.Subcommands.Add(PinCommand.Create());
+        root.Subcommands.Add(BlockCommand.Create());
+        root.Subcommands.Add(DagCommand.Create());
+        root.Subcommands.Add(SwarmCommand.Create());
+        root.Subcommands.Add(PingCommand.Create());
+        root.Subcommands.Add(RoutingCommand.Create());
+        root.Subcommands.Add(StatsCommand.Create());
+        root.Subcommands.Add(RepoCommand.Create());
         AddLabCommands(root);
         return root;
     }

@@ -13,5 +13,12 @@ public sealed class CliContext(ParseResult parse)
     public TextWriter Error => Parse.InvocationConfiguration.Error;
 
     public T? Get<T>(Option<T> option) => Parse.GetValue(option);
+
+    public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(value, JsonOutput));
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new() { WriteIndented = false };
+
+    /// <summary>Progress bars only for people: when stdout is a terminal and not --json.</summary>
+    public bool ShowProgress => !Console.IsOutputRedirected && !Json;
     public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
 }

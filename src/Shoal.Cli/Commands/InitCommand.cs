@@ -14,25 +14,7 @@ public static class InitCommand
         var command = new Command("init", "Create a Shoal repository: identity key, config file and block store") { force, yaml, profile };
         CliAction.Set(command, async (ctx, ct) =>
         {
-            var profileName = ctx.Get(profile);
-            if (profileName is not null and not "test" and not "default")
-                throw new ArgumentException($"unknown profile '{profileName}' (use default or test)");
-            var repo = RepoInitializer.Init(ctx.Repo.Path, new InitOptions
-            {
-                Force = ctx.Get(force),
-                Yaml = ctx.Get(yaml),
-                Configure = c =>
-                {
-                    if (profileName == "test")
-                    {
-                        c.Addresses.Swarm = ["/ip4/127.0.0.1/tcp/0"];
-                        c.Addresses.Api = "127.0.0.1:0";
-                        c.Addresses.Gateway = "127.0.0.1:0";
-                        c.Bootstrap = [];
-                    }
-                    ConfigLoader.ApplyEnvironment(c, Environment.GetEnvironmentVariables());
-                },
-            });
+            var repo = Initialize(ctx.Repo.Path, ctx.Get(force), ctx.Get(yaml), ctx.Get(profile));
             var config = repo.LoadConfig();
             if (ctx.Json)
                 await ctx.Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(new { Repo = repo.Path, PeerId = config.Identity.PeerId, Config = repo.FindConfigFile() })).ConfigureAwait(false);
@@ -45,5 +27,27 @@ public static class InitCommand
             return CliAction.Ok;
         });
         return command;
+    }
+
+    public static ShoalRepo Initialize(string path, bool force, bool yaml, string? profileName)
+    {
+        if (profileName is not null and not "test" and not "default")
+            throw new ArgumentException($"unknown profile '{profileName}' (use default or test)");
+        return RepoInitializer.Init(path, new InitOptions
+        {
+            Force = force,
+            Yaml = yaml,
+            Configure = c =>
+            {
+                if (profileName == "test")
+                {
+                    c.Addresses.Swarm = ["/ip4/127.0.0.1/tcp/0"];
+                    c.Addresses.Api = "127.0.0.1:0";
+                    c.Addresses.Gateway = "127.0.0.1:0";
+                    c.Bootstrap = [];
+                }
+                ConfigLoader.ApplyEnvironment(c, Environment.GetEnvironmentVariables());
+            },
+        });
     }
 }

@@ -1,0 +1,43 @@
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+/// <summary>One fetch (a DAG, or a set of CIDs): its wants, its peers and what it learned about them.</summary>
+internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now)
+{
+    public readonly long Id = id;
+    public readonly ILinkExtractor? Links = links;
+
+    /// <summary>Live wants, in the order they were added (deterministic iteration).</summary>
+    public readonly Dictionary<Cid, SessionWant> Wants = [];
+
+    public readonly List<PeerState> Peers = [];
+    public readonly HashSet<PeerId> PeerSet = [];
+    public readonly Dictionary<PeerId, int> FirstResponses = [];
+    public readonly Dictionary<PeerId, int> ConsecutiveDontHaves = [];
+
+    /// <summary>Wants needing a send decision at the end of the current input.</summary>
+    public readonly List<SessionWant> Pending = [];
+
+    /// <summary>CIDs this DAG session has already seen, so shared subtrees are fetched once.</summary>
+    public readonly HashSet<Cid> Seen = [];
+
+    public CoreTimer? IdleTimer;
+    public CoreTimer? PeriodicTimer;
+    public int ConsecutiveTicks;
+    public TimeSpan TotalLatency;
+    public long LatencyCount;
+    public int NextPriority = int.MaxValue;
+    public bool PeersDiscovered;
+    public bool Closed;
+    public bool QueuedForSend;
+
+    /// <summary>Wants sent out by broadcast while the session had no peers (boxo's live wants).</summary>
+    public int LiveBroadcasts;
+
+    public readonly SessionStats Stats = new() { StartedAt = now };
+
+    public TimeSpan? AverageLatency => LatencyCount > 0 && TotalLatency > TimeSpan.Zero
+        ? TimeSpan.FromTicks(TotalLatency.Ticks / LatencyCount) : null;
+}

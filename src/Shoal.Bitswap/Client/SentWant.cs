@@ -1,0 +1,15 @@
+namespace Shoal.Bitswap;
+
+/// <summary>A want we told one peer about (our copy of its view of our wantlist).</summary>
+internal sealed class SentWant(WantType type, int priority, bool sendDontHave)
+{
+    public WantType Type = type;
+    public int Priority = priority;
+    public bool SendDontHave = sendDontHave;
+
+    /// <summary>When the message carrying it left; null while it waits in the outbox.</summary>
+    public TimeSpan? SentAt;
+
+    /// <summary>The peer answered (block, HAVE or DONT_HAVE), or we simulated its DONT_HAVE.</summary>
+    public bool Answered;
+}

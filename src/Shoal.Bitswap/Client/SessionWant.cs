@@ -1,0 +1,34 @@
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+/// <summary>One CID a session still wants, with what each peer said about it.</summary>
+internal sealed class SessionWant(Cid cid, int priority, int depth)
+{
+    public readonly Cid Cid = cid;
+    public readonly int Priority = priority;
+
+    /// <summary>Depth in the DAG (0 = root); inner nodes are fetched first by the Shoal strategy.</summary>
+    public readonly int Depth = depth;
+
+    /// <summary>Explicit answers only; a session peer not in here is <see cref="Presence.Unknown"/>.</summary>
+    public readonly Dictionary<PeerId, Presence> Presence = [];
+
+    /// <summary>The peer holding our want-block for this CID, until it answers.</summary>
+    public PeerState? SentTo;
+
+    /// <summary>When the want first went out (for the session's latency average).</summary>
+    public TimeSpan? LiveSince;
+
+    /// <summary>Every session peer said DONT_HAVE; waiting for new peers.</summary>
+    public bool Exhausted;
+
+    /// <summary>Queued for a fresh send decision at the end of this input.</summary>
+    public bool Dirty;
+
+    /// <summary>Has not been offered to the session's peers yet (want-haves still to go out).</summary>
+    public bool New = true;
+
+    public Presence PresenceOf(PeerId peer) => Presence.TryGetValue(peer, out var p) ? p : Bitswap.Presence.Unknown;
+}

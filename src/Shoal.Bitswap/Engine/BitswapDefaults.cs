@@ -1,0 +1,101 @@
+namespace Shoal.Bitswap;
+
+/// <summary>boxo's tunables (bitswap/internal/defaults, client/internal/*, server/internal/decision) with the
+/// reason each has its value. <see cref="BitswapOptions"/> starts from these.</summary>
+public static class BitswapDefaults
+{
+    // ---- client: sessions
+
+    /// <summary>Wait this long for connected peers to answer a broadcast before asking the content routing:
+    /// a DHT walk costs seconds and dozens of dials, a neighbour usually answers in one round trip.</summary>
+    public static readonly TimeSpan ProviderSearchDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Every live session searches providers for one random want this often, so a long fetch finds
+    /// seeders that appear after it started.</summary>
+    public static readonly TimeSpan PeriodicSearchDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>Providers asked from one search: enough to spread load, few enough to dial quickly.</summary>
+    public const int MaxProvidersPerSearch = 10;
+
+    /// <summary>Wants broadcast (want-have to every connected peer) while a session has no peers yet; was 4
+    /// before PR 189, 64 finds peers for a wide DAG level in one round without flooding everyone.</summary>
+    public const int BroadcastLiveWantsLimit = 64;
+
+    /// <summary>Idle tick base: a session that got no block for 500 ms + 3 × its average latency rebroadcasts.</summary>
+    public static readonly TimeSpan BaseTickDelay = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Consecutive DONT_HAVEs after which a peer leaves a session: it clearly holds other content.</summary>
+    public const int PeerDontHaveLimit = 16;
+
+    // ---- client: per-peer message queue
+
+    /// <summary>Wants a peer has not answered for this long are sent again (a lost message, a restarted peer).</summary>
+    public static readonly TimeSpan WantRebroadcastInterval = TimeSpan.FromSeconds(30);
+
+    /// <summary>Want messages to one peer are spaced by peers × 125 µs: more peers, more batching.</summary>
+    public static readonly TimeSpan PerPeerSendDelay = TimeSpan.FromTicks(1250);
+
+    /// <summary>Lower bound of that spacing: batches bursts of wants without adding much latency.</summary>
+    public static readonly TimeSpan MinSendDelay = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Upper bound of that spacing, reached at 16,000 peers.</summary>
+    public static readonly TimeSpan MaxSendDelay = TimeSpan.FromSeconds(2);
+
+    /// <summary>Wantlist entries per outgoing message: keeps our messages far under every peer's limit.</summary>
+    public const int MaxOutgoingWantlistEntries = 8192;
+
+    // ---- client: DONT_HAVE timeouts (peers that do not answer a want-block)
+
+    /// <summary>Timeout before any latency is known.</summary>
+    public static readonly TimeSpan DontHaveTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a peer may take to look a want up and start answering.</summary>
+    public static readonly TimeSpan MaxExpectedWantProcessTime = TimeSpan.FromSeconds(2);
+
+    /// <summary>With a ping time: timeout = process time + 3 × ping (a round trip and slack).</summary>
+    public const int PingLatencyMultiplier = 3;
+
+    /// <summary>Weight of the newest message latency in its moving average: reacts within a few answers.</summary>
+    public const double MessageLatencyAlpha = 0.5;
+
+    /// <summary>Once answers were measured: timeout = 2 × average answer latency.</summary>
+    public const int MessageLatencyMultiplier = 2;
+
+    /// <summary>Never time out faster than this: protects against one lucky fast sample.</summary>
+    public static readonly TimeSpan MinDontHaveTimeout = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Never wait longer than the no-latency timeout plus the processing allowance (7 s).</summary>
+    public static readonly TimeSpan MaxDontHaveTimeout = DontHaveTimeout + MaxExpectedWantProcessTime;
+
+    /// <summary>Answers slower than this are outliers (a reconnect), not latency samples.</summary>
+    public static readonly TimeSpan MaxValidLatency = TimeSpan.FromSeconds(30);
+
+    /// <summary>Blocks a peer may send us that nobody asked it for before it is cut off as a liar
+    /// (cancel races explain a few, not this many).</summary>
+    public const int MaxUnsolicitedBlocksPerPeer = 16;
+
+    // ---- server: decision engine
+
+    /// <summary>Work (block bytes) popped per outgoing message; 16 KiB (was 512 KiB) lets many peers share
+    /// the upload instead of one peer's huge message blocking the others.</summary>
+    public const int TargetMessageSize = 16 * 1024;
+
+    /// <summary>Bytes sent to a peer but not yet written out; bounds memory and keeps one peer from hogging.</summary>
+    public const int MaxOutstandingBytesPerPeer = 1 << 20;
+
+    /// <summary>Wants kept per peer: bounds a peer's memory on us; real clients want far fewer at once.</summary>
+    public const int MaxQueuedWantsPerPeer = 1024;
+
+    /// <summary>A want-have for a block this small is answered with the block: a HAVE plus a want-block
+    /// round trip would cost more than the bytes.</summary>
+    public const int WantHaveReplaceSize = 1024;
+
+    /// <summary>Messages being written at once across all peers (boxo's 8 task workers).</summary>
+    public const int MaxConcurrentEnvelopes = 8;
+
+    /// <summary>A peer with queued work not served for this long goes first (boxo #1143 fairness).</summary>
+    public static readonly TimeSpan PeerStarvationTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>Pending tasks beyond this no longer raise a peer's rank, so a huge wantlist cannot starve others.</summary>
+    public const int PeerPendingCap = 16;
+}

@@ -1,0 +1,248 @@
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+// The server half: per-peer ledgers, a fair task queue, bounded work in flight, reseeding.
+public sealed partial class BitswapEngine
+{
+    private int _envelopesInFlight;
+    private long _taskSeq;
+
+    /// <summary>What <paramref name="peer"/> wants from us right now (its ledger), for inspection.</summary>
+    public IReadOnlyList<(Cid Cid, WantType Type)> WantsOf(PeerId peer)
+    {
+        var list = new List<(Cid, WantType)>();
+        if (_peers.TryGetValue(peer, out var p))
+        {
+            foreach (var kv in p.Ledger.Wants) list.Add((kv.Key, kv.Value.Type));
+        }
+        return list;
+    }
+
+    /// <summary>Bytes of answers queued for <paramref name="peer"/> (what we report as pendingBytes).</summary>
+    public long PendingBytesFor(PeerId peer) => _peers.TryGetValue(peer, out var p) ? p.Ledger.PendingWork : 0;
+
+    private void ServerMessageReceived(PeerState p, BitswapMessage msg)
+    {
+        var ledger = p.Ledger;
+        if (msg.Full)
+        {
+            var keep = new HashSet<Cid>();
+            foreach (var e in msg.Wantlist)
+            {
+                if (!e.Cancel) keep.Add(e.Cid);
+            }
+            var drop = new List<Cid>();
+            foreach (var c in ledger.Wants.Keys)
+            {
+                if (!keep.Contains(c)) drop.Add(c);
+            }
+            foreach (var c in drop) CancelPeerWant(ledger, c);
+        }
+
+        foreach (var e in msg.Wantlist)
+        {
+            if (e.Cancel)
+            {
+                CancelPeerWant(ledger, e.Cid);
+                continue;
+            }
+            var type = p.SupportsHave ? e.WantType : WantType.Block;
+            bool sendDontHave = p.SupportsHave && e.SendDontHave;
+            if (ledger.Wants.TryGetValue(e.Cid, out var existing))
+            {
+                if (existing.Type == WantType.Have) existing.Type = type;
+                existing.Priority = e.Priority;
+                existing.SendDontHave |= sendDontHave;
+            }
+            else
+            {
+                if (ledger.Wants.Count >= Options.MaxQueuedWantsPerPeer && !EvictForNewWant(ledger, e.Cid, e.Priority)) continue;
+                existing = new LedgerWant(type, e.Priority, sendDontHave);
+                ledger.Wants.Add(e.Cid, existing);
+            }
+            QueueAnswer(ledger, e.Cid, existing, answerAbsent: true);
+        }
+    }
+
+    private static void CancelPeerWant(PeerLedger ledger, Cid cid)
+    {
+        ledger.Wants.Remove(cid);
+        if (ledger.Pending.TryGetValue(cid, out var task)) ledger.RemoveTask(task);
+    }
+
+    /// <summary>The ledger is full: drop a want for a block we lack first, else a lower-priority one
+    /// (boxo's order); false when the new want is the one to drop.</summary>
+    private bool EvictForNewWant(PeerLedger ledger, Cid cid, int priority)
+    {
+        bool newIsPresent = LocalSize(cid) >= 0;
+        Cid? victim = null;
+        int victimPriority = int.MaxValue;
+        bool victimAbsent = false;
+        foreach (var kv in ledger.Wants)
+        {
+            bool absent = LocalSize(kv.Key) < 0;
+            if (victim is null || (absent && !victimAbsent) || (absent == victimAbsent && kv.Value.Priority < victimPriority))
+            {
+                victim = kv.Key;
+                victimPriority = kv.Value.Priority;
+                victimAbsent = absent;
+            }
+        }
+        if (victim is null) return false;
+        bool evict = (victimAbsent && newIsPresent) || (victimAbsent == !newIsPresent && victimPriority < priority);
+        if (!evict) return false;
+        CancelPeerWant(ledger, victim);
+        return true;
+    }
+
+    private int LocalSize(Cid cid) => _unstored.TryGetValue(cid, out var b) ? b.Data.Length : _blocks.GetSize(cid);
+
+    private static int PresenceWork(Cid cid) => cid.Bytes.Length + 4;
+
+    /// <summary>Queues the answer to a want: the block, a HAVE, or (when asked and we lack it) a DONT_HAVE.
+    /// A stronger answer replaces a weaker one for the same CID (want-have and want-block merge).</summary>
+    private void QueueAnswer(PeerLedger ledger, Cid cid, LedgerWant want, bool answerAbsent)
+    {
+        int size = LocalSize(cid);
+        ServerTaskKind kind;
+        int work;
+        if (size >= 0)
+        {
+            bool sendBlock = want.Type == WantType.Block || size <= Options.WantHaveReplaceSize;
+            kind = sendBlock ? ServerTaskKind.SendBlock : ServerTaskKind.SendHave;
+            work = sendBlock ? Math.Max(1, size) : PresenceWork(cid);
+        }
+        else if (answerAbsent && want.SendDontHave)
+        {
+            kind = ServerTaskKind.SendDontHave;
+            work = PresenceWork(cid);
+        }
+        else
+        {
+            return; // stays in the ledger as a subscription
+        }
+        if (ledger.Pending.TryGetValue(cid, out var existing))
+        {
+            if (existing.Kind >= kind) return;
+            ledger.RemoveTask(existing);
+        }
+        ledger.AddTask(new ServerTask(cid, kind, work, want.Priority, _taskSeq++));
+    }
+
+    /// <summary>Reseeding: a block just became local, so every peer whose ledger wants it gets it (or a HAVE).</summary>
+    private void ServerBlockAvailable(Cid cid)
+    {
+        foreach (var p in _peerList)
+        {
+            if (p.Ledger.Wants.TryGetValue(cid, out var want)) QueueAnswer(p.Ledger, cid, want, answerAbsent: false);
+        }
+    }
+
+    private void OnServerPeerDisconnected(PeerState p)
+    {
+        _envelopesInFlight = Math.Max(0, _envelopesInFlight - p.Ledger.ActiveEnvelopes);
+        p.Ledger.ActiveEnvelopes = 0;
+        p.Ledger.ActiveWork = 0;
+        p.Ledger.Clear();
+    }
+
+    private void OnEnvelopeSent(PeerId peer, int work)
+    {
+        if (work <= 0) return;
+        if (!_peers.TryGetValue(peer, out var p) || p.Ledger.ActiveEnvelopes == 0) return; // already forgotten at disconnect
+        p.Ledger.ActiveEnvelopes--;
+        p.Ledger.ActiveWork = Math.Max(0, p.Ledger.ActiveWork - work);
+        _envelopesInFlight = Math.Max(0, _envelopesInFlight - 1);
+    }
+
+    /// <summary>Pops answers into messages while send slots are free, always for the peer the fair order
+    /// (boxo #1143) puts first.</summary>
+    private void Serve()
+    {
+        while (_envelopesInFlight < Options.MaxConcurrentEnvelopes)
+        {
+            PeerState? best = null;
+            foreach (var p in _peerList)
+            {
+                var l = p.Ledger;
+                if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer) continue;
+                if (best is null || ServesBefore(p, best)) best = p;
+            }
+            if (best is null) return;
+            PopEnvelope(best);
+        }
+    }
+
+    /// <summary>boxo's fair comparator: a starved peer first; then less work in flight; then more pending
+    /// (capped, so thousands of wants do not outrank a handful); then a seeded tiebreak.</summary>
+    private bool ServesBefore(PeerState a, PeerState b)
+    {
+        bool aStarved = IsStarved(a.Ledger);
+        bool bStarved = IsStarved(b.Ledger);
+        if (aStarved != bStarved) return aStarved;
+        if (a.Ledger.ActiveWork != b.Ledger.ActiveWork) return a.Ledger.ActiveWork < b.Ledger.ActiveWork;
+        int ap = Math.Min(a.Ledger.Order.Count, Options.PeerPendingCap);
+        int bp = Math.Min(b.Ledger.Order.Count, Options.PeerPendingCap);
+        if (ap != bp) return ap > bp;
+        return a.Tiebreak < b.Tiebreak;
+    }
+
+    private bool IsStarved(PeerLedger l) => l.LastServedAt is not { } t || _now - t > Options.PeerStarvationTimeout;
+
+    private void PopEnvelope(PeerState p)
+    {
+        var l = p.Ledger;
+        var msg = new BitswapMessage();
+        int work = 0;
+        while (l.Order.Count > 0 && work < Options.TargetMessageSize)
+        {
+            var task = l.Order.Min!;
+            l.RemoveTask(task);
+            work += task.Work;
+            l.Wants.TryGetValue(task.Cid, out var want);
+            switch (task.Kind)
+            {
+                case ServerTaskKind.SendBlock:
+                    var block = TryGetLocal(task.Cid);
+                    if (block is null)
+                    {
+                        // Deleted since we queued it.
+                        if (want is { SendDontHave: true } && p.SupportsHave)
+                        {
+                            msg.BlockPresences.Add(new BlockPresence(task.Cid, BlockPresenceType.DontHave));
+                            Stats.DontHavesSent++;
+                        }
+                        break;
+                    }
+                    if (p.Version == BitswapProtocolVersion.V100 && block.Cid.Version != 0) break;
+                    msg.Blocks.Add(block);
+                    l.Wants.Remove(task.Cid);
+                    l.BlocksSent++;
+                    l.BytesSent += block.Data.Length;
+                    Stats.BlocksSent++;
+                    Stats.DataSent += block.Data.Length;
+                    break;
+                case ServerTaskKind.SendHave:
+                    msg.BlockPresences.Add(new BlockPresence(task.Cid, BlockPresenceType.Have));
+                    if (want is { Type: WantType.Have }) l.Wants.Remove(task.Cid);
+                    Stats.HavesSent++;
+                    break;
+                default:
+                    msg.BlockPresences.Add(new BlockPresence(task.Cid, BlockPresenceType.DontHave));
+                    Stats.DontHavesSent++; // the want stays: a subscription answered when the block arrives
+                    break;
+            }
+        }
+        if (msg.Blocks.Count == 0 && msg.BlockPresences.Count == 0) return;
+        msg.PendingBytes = (int)Math.Min(int.MaxValue, l.PendingWork);
+        work = Math.Max(1, work);
+        l.ActiveWork += work;
+        l.ActiveEnvelopes++;
+        l.LastServedAt = _now;
+        _envelopesInFlight++;
+        Stats.MessagesSent++;
+        Emit(new SendMessage(p.Id, msg, work));
+    }
+}

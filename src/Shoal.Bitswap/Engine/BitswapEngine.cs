@@ -1,0 +1,201 @@
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+/// <summary>
+/// The sans-I/O Bitswap node: client sessions and server decision engine in one state machine. It starts no
+/// task, reads no clock and does no I/O. The host feeds it inputs (peers, messages, timers, stored blocks,
+/// session requests), each with the current time, then drains the resulting <see cref="BitswapAction"/>s and
+/// calls <see cref="Tick"/> at <see cref="NextWakeUp"/>. The same core runs under real sockets
+/// (<see cref="Bitswap"/>) and under the Lab's virtual clock. Not thread-safe: one caller at a time.
+/// </summary>
+public sealed partial class BitswapEngine
+{
+    private readonly IBlockLookup _blocks;
+    private readonly Random _random;
+    private readonly TimerQueue _timers = new();
+    private readonly List<BitswapAction> _actions = [];
+    private readonly Dictionary<PeerId, PeerState> _peers = [];
+    private readonly List<PeerState> _peerList = [];
+    private TimeSpan _now;
+    private int _depth;
+
+    public BitswapEngine(PeerId self, IBlockLookup blocks, BitswapOptions? options = null)
+    {
+        Self = self ?? throw new ArgumentNullException(nameof(self));
+        _blocks = blocks ?? throw new ArgumentNullException(nameof(blocks));
+        Options = options ?? new BitswapOptions();
+        _random = new Random(Options.RandomSeed);
+        _rebroadcastTimer = new CoreTimer(OnRebroadcastTimer);
+    }
+
+    public PeerId Self { get; }
+
+    public BitswapOptions Options { get; }
+
+    public BitswapStats Stats { get; } = new();
+
+    /// <summary>When the host must call <see cref="Tick"/> next, or null when no timer is armed.</summary>
+    public TimeSpan? NextWakeUp => _timers.Next;
+
+    /// <summary>Peers Bitswap can talk to, in connection order.</summary>
+    public IReadOnlyList<PeerId> ConnectedPeers
+    {
+        get
+        {
+            var list = new List<PeerId>(_peerList.Count);
+            foreach (var p in _peerList) list.Add(p.Id);
+            return list;
+        }
+    }
+
+    /// <summary>Moves the actions produced so far into <paramref name="into"/>; returns how many.</summary>
+    public int DrainActions(List<BitswapAction> into)
+    {
+        int n = _actions.Count;
+        into.AddRange(_actions);
+        _actions.Clear();
+        return n;
+    }
+
+    /// <summary>The actions produced so far, without removing them (tests).</summary>
+    public IReadOnlyList<BitswapAction> PendingActions => _actions;
+
+    // ------------------------------------------------------------------ inputs
+
+    /// <summary>Bitswap can now talk to <paramref name="peer"/> using <paramref name="version"/>.</summary>
+    public void PeerConnected(PeerId peer, BitswapProtocolVersion version, TimeSpan now)
+    {
+        Begin(now);
+        if (_peers.TryGetValue(peer, out var existing))
+        {
+            existing.Version = version;
+        }
+        else if (!peer.Equals(Self))
+        {
+            var state = new PeerState(peer, version, _random.NextInt64(), now);
+            _peers.Add(peer, state);
+            _peerList.Add(state);
+            Stats.Peers = _peerList.Count;
+            OnClientPeerConnected(state);
+        }
+        End();
+    }
+
+    /// <summary>The peer is gone: its wants on us are dropped and sessions stop counting on it.</summary>
+    public void PeerDisconnected(PeerId peer, TimeSpan now)
+    {
+        Begin(now);
+        if (_peers.Remove(peer, out var state))
+        {
+            state.Connected = false;
+            _peerList.Remove(state);
+            Stats.Peers = _peerList.Count;
+            OnClientPeerDisconnected(state);
+            OnServerPeerDisconnected(state);
+        }
+        End();
+    }
+
+    /// <summary>A ping measured the round trip to the peer (sets its DONT_HAVE timeout until answers are timed).</summary>
+    public void PeerLatencyMeasured(PeerId peer, TimeSpan roundTrip, TimeSpan now)
+    {
+        Begin(now);
+        if (_peers.TryGetValue(peer, out var state))
+        {
+            state.PingLatency = roundTrip;
+            RescheduleDontHaveTimer(state);
+        }
+        End();
+    }
+
+    /// <summary>A decoded message from <paramref name="peer"/> (its blocks were verified by the codec).</summary>
+    public void MessageReceived(PeerId peer, BitswapMessage message, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Begin(now);
+        if (!_peers.TryGetValue(peer, out var state))
+        {
+            // A peer that wrote before the host reported it: assume the current protocol.
+            state = new PeerState(peer, BitswapProtocolVersion.V120, _random.NextInt64(), now);
+            _peers.Add(peer, state);
+            _peerList.Add(state);
+            Stats.Peers = _peerList.Count;
+            OnClientPeerConnected(state);
+        }
+        Stats.MessagesReceived++;
+        ServerMessageReceived(state, message);
+        ClientMessageReceived(state, message);
+        End();
+    }
+
+    /// <summary>A <see cref="SendMessage"/> with server work was written (or failed): frees the peer's
+    /// outstanding-bytes budget so the server can send it more.</summary>
+    public void MessageSent(PeerId peer, int serverWork, TimeSpan now)
+    {
+        Begin(now);
+        OnEnvelopeSent(peer, serverWork);
+        End();
+    }
+
+    /// <summary>A block is now in the store (added locally, or fetched and persisted after
+    /// <see cref="StoreBlock"/>): peers waiting for it are served, sessions wanting it complete.</summary>
+    public void BlockStored(Block block, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Begin(now);
+        _unstored.Remove(block.Cid);
+        ClientBlockAvailable(block);
+        ServerBlockAvailable(block.Cid);
+        End();
+    }
+
+    /// <summary>Answers a <see cref="FindProviders"/>: these peers say they have <paramref name="cid"/>.</summary>
+    public void ProvidersFound(Cid cid, IEnumerable<PeerId> providers, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(providers);
+        Begin(now);
+        foreach (var p in providers) OnProviderFound(cid, p);
+        End();
+    }
+
+    /// <summary>Fires the timers due at <paramref name="now"/>.</summary>
+    public void Tick(TimeSpan now)
+    {
+        Begin(now);
+        End();
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void Begin(TimeSpan now)
+    {
+        if (_depth++ > 0) throw new InvalidOperationException("BitswapEngine is not reentrant; call it from one loop");
+        if (now < _now) now = _now; // time never goes back for the core
+        _now = now;
+        _timers.RunDue(now);
+    }
+
+    private void End()
+    {
+        try
+        {
+            ProcessPendingSessions();
+            FlushOutboxes();
+            Serve();
+            Stats.Wantlist = _interest.Count;
+        }
+        finally
+        {
+            _depth--;
+        }
+    }
+
+    private void Emit(BitswapAction action) => _actions.Add(action);
+
+    private void Schedule(CoreTimer timer, TimeSpan due) => _timers.Schedule(timer, due < _now ? _now : due);
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max)
+        => value < min ? min : value > max ? max : value;
+}

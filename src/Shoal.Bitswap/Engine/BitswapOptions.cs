@@ -1,0 +1,49 @@
+namespace Shoal.Bitswap;
+
+/// <summary>Tunables of one Bitswap node. Defaults are boxo's (<see cref="BitswapDefaults"/> says why);
+/// <see cref="For"/> gives the preset of each strategy.</summary>
+public sealed record BitswapOptions
+{
+    public BitswapStrategy Strategy { get; init; } = BitswapStrategy.Bitswap12;
+
+    /// <summary>Seed of the core's random choices (tie breaks, want order), so a run can be replayed.</summary>
+    public int RandomSeed { get; init; } = 1;
+
+    // client
+    public TimeSpan ProviderSearchDelay { get; init; } = BitswapDefaults.ProviderSearchDelay;
+    public TimeSpan PeriodicSearchDelay { get; init; } = BitswapDefaults.PeriodicSearchDelay;
+    public int MaxProvidersPerSearch { get; init; } = BitswapDefaults.MaxProvidersPerSearch;
+    public int BroadcastLiveWantsLimit { get; init; } = BitswapDefaults.BroadcastLiveWantsLimit;
+    public TimeSpan BaseTickDelay { get; init; } = BitswapDefaults.BaseTickDelay;
+    public int PeerDontHaveLimit { get; init; } = BitswapDefaults.PeerDontHaveLimit;
+    public TimeSpan WantRebroadcastInterval { get; init; } = BitswapDefaults.WantRebroadcastInterval;
+    public TimeSpan PerPeerSendDelay { get; init; } = BitswapDefaults.PerPeerSendDelay;
+    public TimeSpan MinSendDelay { get; init; } = BitswapDefaults.MinSendDelay;
+    public TimeSpan MaxSendDelay { get; init; } = BitswapDefaults.MaxSendDelay;
+    public int MaxOutgoingWantlistEntries { get; init; } = BitswapDefaults.MaxOutgoingWantlistEntries;
+    public TimeSpan DontHaveTimeout { get; init; } = BitswapDefaults.DontHaveTimeout;
+    public TimeSpan MaxExpectedWantProcessTime { get; init; } = BitswapDefaults.MaxExpectedWantProcessTime;
+    public int PingLatencyMultiplier { get; init; } = BitswapDefaults.PingLatencyMultiplier;
+    public double MessageLatencyAlpha { get; init; } = BitswapDefaults.MessageLatencyAlpha;
+    public int MessageLatencyMultiplier { get; init; } = BitswapDefaults.MessageLatencyMultiplier;
+    public TimeSpan MinDontHaveTimeout { get; init; } = BitswapDefaults.MinDontHaveTimeout;
+    public TimeSpan MaxDontHaveTimeout { get; init; } = BitswapDefaults.MaxDontHaveTimeout;
+    public TimeSpan MaxValidLatency { get; init; } = BitswapDefaults.MaxValidLatency;
+    public int MaxUnsolicitedBlocksPerPeer { get; init; } = BitswapDefaults.MaxUnsolicitedBlocksPerPeer;
+
+    // server
+    public int TargetMessageSize { get; init; } = BitswapDefaults.TargetMessageSize;
+    public int MaxOutstandingBytesPerPeer { get; init; } = BitswapDefaults.MaxOutstandingBytesPerPeer;
+    public int MaxQueuedWantsPerPeer { get; init; } = BitswapDefaults.MaxQueuedWantsPerPeer;
+    public int WantHaveReplaceSize { get; init; } = BitswapDefaults.WantHaveReplaceSize;
+    public int MaxConcurrentEnvelopes { get; init; } = BitswapDefaults.MaxConcurrentEnvelopes;
+    public TimeSpan PeerStarvationTimeout { get; init; } = BitswapDefaults.PeerStarvationTimeout;
+    public int PeerPendingCap { get; init; } = BitswapDefaults.PeerPendingCap;
+
+    /// <summary>The preset for a strategy (same seed).</summary>
+    public static BitswapOptions For(BitswapStrategy strategy, int randomSeed = 1) => new()
+    {
+        Strategy = strategy,
+        RandomSeed = randomSeed,
+    };
+}

@@ -1,0 +1,59 @@
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+/// <summary>Everything the core knows about one connected peer: as a client (what we asked it, how fast it
+/// answers) and as a server (its ledger).</summary>
+internal sealed class PeerState
+{
+    public PeerState(PeerId id, BitswapProtocolVersion version, long tiebreak, TimeSpan connectedAt)
+    {
+        Id = id;
+        Version = version;
+        Tiebreak = tiebreak;
+        ConnectedAt = connectedAt;
+    }
+
+    public readonly PeerId Id;
+    public BitswapProtocolVersion Version;
+    public readonly long Tiebreak;
+    public readonly TimeSpan ConnectedAt;
+    public bool Connected = true;
+
+    public bool SupportsHave => Version >= BitswapProtocolVersion.V120;
+
+    // ---- client side
+    public readonly Dictionary<Cid, SentWant> SentWants = [];
+    public readonly WantOutbox Outbox = new();
+    public bool OutboxDirty;
+    public TimeSpan NextSendAllowed;
+    public CoreTimer? FlushTimer;
+
+    /// <summary>Want-blocks sent with sendDontHave, oldest first, for simulated DONT_HAVEs.</summary>
+    public readonly Queue<(Cid Cid, TimeSpan SentAt)> DontHaveQueue = new();
+    public CoreTimer? DontHaveTimer;
+    public TimeSpan? PingLatency;
+    public double LatencyEwmaSeconds;
+    public int LatencySamples;
+
+    public int UnsolicitedBlocks;
+    public long BlocksReceived;
+    public long BytesReceived;
+
+    /// <summary>The peer's last pendingBytes: how much it has queued for us.</summary>
+    public long RemotePendingBytes;
+
+    /// <summary>Want-blocks outstanding at this peer (sent, not answered).</summary>
+    public int OutstandingWantBlocks;
+
+    /// <summary>Estimated bytes outstanding at this peer: sum of expected sizes of want-blocks in flight.</summary>
+    public long OutstandingBytes;
+
+    /// <summary>Moving average of the delivery rate from this peer (bytes/second); 0 until measured.</summary>
+    public double RateBytesPerSecond;
+    public TimeSpan LastBlockAt;
+
+    // ---- server side
+    public readonly PeerLedger Ledger = new();
+}

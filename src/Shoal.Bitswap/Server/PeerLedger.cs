@@ -1,0 +1,47 @@
+using Shoal.Core;
+
+namespace Shoal.Bitswap;
+
+/// <summary>The server's view of one peer: its wants, the answers queued for it, the work in flight.</summary>
+internal sealed class PeerLedger
+{
+    public readonly Dictionary<Cid, LedgerWant> Wants = [];
+    public readonly Dictionary<Cid, ServerTask> Pending = [];
+    public readonly SortedSet<ServerTask> Order = new(ServerTaskOrder.Instance);
+
+    /// <summary>Bytes of queued answers: reported to the peer as pendingBytes.</summary>
+    public long PendingWork;
+
+    /// <summary>Bytes handed to the host but not yet reported written.</summary>
+    public long ActiveWork;
+
+    /// <summary>Messages handed to the host but not yet reported written.</summary>
+    public int ActiveEnvelopes;
+
+    public TimeSpan? LastServedAt;
+
+    public long BlocksSent;
+    public long BytesSent;
+
+    public void AddTask(ServerTask task)
+    {
+        Pending[task.Cid] = task;
+        Order.Add(task);
+        PendingWork += task.Work;
+    }
+
+    public void RemoveTask(ServerTask task)
+    {
+        Pending.Remove(task.Cid);
+        Order.Remove(task);
+        PendingWork -= task.Work;
+    }
+
+    public void Clear()
+    {
+        Wants.Clear();
+        Pending.Clear();
+        Order.Clear();
+        PendingWork = 0;
+    }
+}

@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Shoal.Node;
+
+namespace Shoal.Cli.Commands;
+
+/// <summary>`shoal get CID -o FILE`: saves a file, with a progress bar when run in a terminal.</summary>
+public static class GetCommand
+{
+    public static Command Create()
+    {
+        var cid = new Argument<string>("cid") { Description = "CID of a UnixFS file or raw block" };
+        var output = new Option<string?>("--output", "-o") { Description = "Where to write (default: ./CID)" };
+        var command = new Command("get", "Download the content of a CID to a file") { cid, output };
+        CliAction.Set(command, async (ctx, ct) =>
+        {
+            var target = ApiEndpoints.ParseCidArg(ctx.Get(cid)!);
+            var path = ctx.Get(output) ?? target.ToString();
+            await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
+            await using var content = await node.CatAsync(target, 0, null, ct).ConfigureAwait(false);
+            var temp = path + ".part";
+            var written = await TransferProgress.RunAsync(ctx.ShowProgress, $"get {target.ToString()[..Math.Min(12, target.ToString().Length)]}…", content.Length, async progress =>
+            {
+                await using var file = File.Create(temp);
+                var buffer = new byte[256 * 1024];
+                long total = 0;
+                int n;
+                while ((n = await content.Stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    total += n;
+                    progress?.Report(total);
+                }
+                return total;
+            }).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+            if (ctx.Json) await ctx.WriteJsonAsync(new { Cid = target.ToString(), Path = Path.GetFullPath(path), Bytes = written }).ConfigureAwait(false);
+            else await ctx.Out.WriteLineAsync($"saved {target} to {path} ({written} bytes)").ConfigureAwait(false);
+            return CliAction.Ok;
+        });
+        return command;
+    }
+}

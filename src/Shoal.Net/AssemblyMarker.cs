@@ -1,2 +1,0 @@
-namespace Shoal.Net;
-internal static class AssemblyMarker { }

@@ -1,0 +1,33 @@
+namespace Shoal.Net;
+
+/// <summary>One secured, multiplexed connection to a peer: transport + Noise + Yamux.</summary>
+public sealed class P2pConnection : IAsyncDisposable
+{
+    private readonly ITransportConnection _transport;
+    private readonly NoiseSecureChannel _channel;
+    private int _disposed;
+
+    internal P2pConnection(ITransportConnection transport, NoiseSecureChannel channel, YamuxSession session, bool outbound)
+    {
+        _transport = transport;
+        _channel = channel;
+        Session = session;
+        IsOutbound = outbound;
+    }
+
+    public PeerId RemotePeer => _channel.RemotePeer;
+    public PublicKey RemotePublicKey => _channel.RemotePublicKey;
+    public Multiaddr RemoteAddress => _transport.RemoteAddress;
+    public Multiaddr LocalAddress => _transport.LocalAddress;
+    public bool IsOutbound { get; }
+    public YamuxSession Session { get; }
+    public bool IsClosed => Session.IsClosed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await Session.DisposeAsync().ConfigureAwait(false);
+        await _channel.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Shoal.Net;
+
+/// <summary>A TCP socket exposed as two pipes with one receive pump and one send pump (the Kestrel socket transport's shape).</summary>
+internal sealed class SocketConnection : ITransportConnection
+{
+    /// <summary>Smallest buffer handed to a receive; a Noise frame is at most 64 KiB + 2, so 8 KiB reads keep syscalls few without big idle buffers.</summary>
+    private const int MinReceiveBufferSize = 8 * 1024;
+    /// <summary>Stop reading the socket when this much unread input piles up (backpressure to the peer through TCP).</summary>
+    private const long InputPauseThreshold = 1024 * 1024;
+    /// <summary>Block writers when this much output waits for the socket.</summary>
+    private const long OutputPauseThreshold = 1024 * 1024;
+
+    private readonly Socket _socket;
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: InputPauseThreshold, resumeWriterThreshold: InputPauseThreshold / 2, useSynchronizationContext: false));
+    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: OutputPauseThreshold, resumeWriterThreshold: OutputPauseThreshold / 2, useSynchronizationContext: false));
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Task _receiveLoop;
+    private readonly Task _sendLoop;
+    private int _disposed;
+
+    public SocketConnection(Socket socket)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        LocalAddress = Multiaddr.FromTcpEndPoint((IPEndPoint)socket.LocalEndPoint!);
+        RemoteAddress = Multiaddr.FromTcpEndPoint((IPEndPoint)socket.RemoteEndPoint!);
+        _receiveLoop = ReceiveLoopAsync();
+        _sendLoop = SendLoopAsync();
+    }
+
+    public Multiaddr LocalAddress { get; }
+    public Multiaddr RemoteAddress { get; }
+    public PipeReader Input => _input.Reader;
+    public PipeWriter Output => _output.Writer;
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var memory = _input.Writer.GetMemory(MinReceiveBufferSize);
+                int n = await _socket.ReceiveAsync(memory, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+                if (n == 0) break;
+                _input.Writer.Advance(n);
+                var flush = await _input.Writer.FlushAsync(_cts.Token).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled) break;
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { error = new IOException("TCP receive failed: " + e.Message, e); }
+        await _input.Writer.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await _output.Reader.ReadAsync(_cts.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    foreach (var segment in buffer)
+                    {
+                        var remaining = segment;
+                        while (!remaining.IsEmpty)
+                        {
+                            int sent = await _socket.SendAsync(remaining, SocketFlags.None, _cts.Token).ConfigureAwait(false);
+                            remaining = remaining[sent..];
+                        }
+                    }
+                }
+                finally
+                {
+                    _output.Reader.AdvanceTo(buffer.End);
+                }
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    try { _socket.Shutdown(SocketShutdown.Send); } catch (SocketException) { }
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { error = e; }
+        await _output.Reader.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // Let queued output drain briefly so a closing handshake (GoAway, FIN) reaches the peer.
+        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await Task.WhenAny(_sendLoop, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+        _cts.Cancel();
+        try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception e) when (e is SocketException or ObjectDisposedException) { }
+        _socket.Dispose();
+        await Task.WhenAll(_receiveLoop, _sendLoop).ConfigureAwait(false);
+        await _input.Reader.CompleteAsync().ConfigureAwait(false);
+        _cts.Dispose();
+    }
+}

@@ -1,0 +1,50 @@
+using System.Runtime.CompilerServices;
+using Shoal.Core;
+
+namespace Shoal.Node;
+
+// Network operations: they need the libp2p host, so only a started node (the daemon) offers them.
+public sealed partial class ShoalNode
+{
+    private NodeNetwork? _network;
+
+    /// <summary>Starts libp2p, Bitswap and the DHT as the config says.</summary>
+    public async Task StartAsync(CancellationToken ct = default)
+    {
+        if (_network is not null) return;
+        _network = await NodeNetwork.StartAsync(this, ct).ConfigureAwait(false);
+    }
+
+    private NodeNetwork Network => _network
+        ?? throw new InvalidOperationException("this needs a running daemon (start `shoal daemon`, or drop --offline)");
+
+    public IReadOnlyList<string> ListenAddresses => _network?.ListenAddresses ?? [];
+
+    public string PeerId => _network?.PeerId ?? Config.Identity.PeerId ?? "";
+
+    /// <summary>HTTP endpoints (Api, Gateway, Registry) set by the daemon once they are bound; reported by `id`.</summary>
+    public IReadOnlyDictionary<string, string>? Endpoints { get; set; }
+
+    private IdResult BuildId() => (_network?.BuildId() ?? new IdResult(PeerId, "", [], AgentVersion, [])) with { Endpoints = Endpoints };
+
+    /// <summary>Fetches a block from peers (Bitswap, with DHT provider search); null when offline or not found in time.</summary>
+    internal ValueTask<Block?> FetchFromNetworkAsync(Cid cid, CancellationToken ct) =>
+        _network is { } n ? n.FetchAsync(cid, ct) : ValueTask.FromResult<Block?>(null);
+
+    private Task AnnounceAsync(Cid root, CancellationToken ct) => _network?.ProvideAsync(root, ct) ?? Task.CompletedTask;
+
+    public Task<IReadOnlyList<string>> SwarmConnectAsync(string multiaddr, CancellationToken ct = default) => Network.ConnectAsync(multiaddr, ct);
+    public Task<IReadOnlyList<SwarmPeer>> SwarmPeersAsync(CancellationToken ct = default) => Task.FromResult(Network.Peers());
+    public Task<IReadOnlyList<string>> SwarmAddrsAsync(CancellationToken ct = default) => Task.FromResult(Network.ListenAddresses);
+    public Task<IdResult> SwarmIdentifyAsync(string peerId, CancellationToken ct = default) => Network.IdentifyAsync(peerId, ct);
+
+    public IAsyncEnumerable<PingResult> PingAsync(string multiaddr, int count, CancellationToken ct = default) => Network.PingAsync(multiaddr, count, ct);
+
+    public IAsyncEnumerable<ProviderResult> FindProvidersAsync(Cid cid, int maxProviders, CancellationToken ct = default) =>
+        Network.FindProvidersAsync(cid, maxProviders, ct);
+
+    public Task ProvideAsync(Cid cid, CancellationToken ct = default) => Network.ProvideAsync(cid, ct);
+
+    public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BitswapStat());
+    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BandwidthStat());
+}

@@ -1,2 +1,0 @@
-namespace Shoal.Registry;
-internal static class AssemblyMarker { }

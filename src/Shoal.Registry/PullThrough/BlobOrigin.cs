@@ -1,0 +1,12 @@
+namespace Shoal.Registry;
+
+/// <summary>One place a download can take a blob's bytes from, resumable at an offset.</summary>
+/// <param name="Kind">"peers" or "upstream": what metrics and logs call it.</param>
+/// <param name="Open">Opens the bytes from an offset; returns the stream and the blob's total length (-1 unknown),
+/// or null when this origin does not have the blob.</param>
+/// <param name="Source">The swarm source behind a "peers" origin, rejected when its bytes do not verify.</param>
+public sealed record BlobOrigin(string Kind, Func<long, CancellationToken, Task<(Stream Content, long Length)?>> Open, BlobSource? Source = null)
+{
+    public const string Peers = "peers";
+    public const string Upstream = "upstream";
+}

@@ -1,0 +1,26 @@
+namespace Shoal.Registry;
+
+/// <summary>
+/// The registry's only view of where blob bytes live: this node's store and the peers of the swarm.
+/// Implemented over Bitswap and the DHT by the node (src/Shoal.Node/Registry), in process for tests and
+/// the Lab (<see cref="InProcessBlobSwarm"/>), and by <see cref="LocalBlobCache"/> for a mirror with no peers.
+/// The registry never sees libp2p.
+/// </summary>
+public interface IBlobSwarm
+{
+    /// <summary>Where the blob can be read from: this node (verified when stored) or providers in the swarm
+    /// (unverified until the whole blob has been hashed). Null when nobody is known to have it.</summary>
+    ValueTask<BlobSource?> LocateAsync(OciDigest digest, CancellationToken ct);
+
+    /// <summary>The blob's bytes from <paramref name="offset"/> to its end, in order. For a remote source the
+    /// implementation fetches from all providers at once and yields bytes as soon as they are in order.</summary>
+    ValueTask<Stream> OpenReadAsync(BlobSource source, long offset, CancellationToken ct);
+
+    /// <summary>Keeps a blob whose bytes were verified against <paramref name="digest"/> and announces it to the
+    /// swarm. <paramref name="content"/> holds exactly <paramref name="length"/> bytes.</summary>
+    ValueTask StoreAsync(OciDigest digest, Stream content, long length, CancellationToken ct);
+
+    /// <summary>The bytes read from <paramref name="source"/> did not hash to its digest: forget the mapping,
+    /// drop what was fetched for it, and score its providers down so they are not asked again.</summary>
+    ValueTask RejectAsync(BlobSource source, CancellationToken ct);
+}

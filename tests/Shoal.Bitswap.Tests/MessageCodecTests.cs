@@ -1,0 +1,188 @@
+using System.Buffers;
+using Shoal.Bitswap;
+using Shoal.Core;
+
+namespace Shoal.Bitswap.Tests;
+
+public class MessageCodecTests
+{
+    private static Block RawBlock(int size, int seed) => Block.Compute(TestDags.RandomBytes(size, seed));
+
+    private static BitswapMessage Sample()
+    {
+        var msg = new BitswapMessage { Full = true, PendingBytes = 123_456 };
+        var a = RawBlock(100, 1);
+        var b = Block.Compute(TestDags.RandomBytes(300, 2), MulticodecCode.DagPb, version: 0);
+        msg.Wantlist.Add(WantlistEntry.Want(a.Cid, 7, WantType.Have, sendDontHave: true));
+        msg.Wantlist.Add(WantlistEntry.Want(b.Cid, 3, WantType.Block, sendDontHave: false));
+        msg.Wantlist.Add(WantlistEntry.CancelOf(RawBlock(10, 3).Cid));
+        msg.Blocks.Add(a);
+        msg.Blocks.Add(b);
+        msg.BlockPresences.Add(new BlockPresence(RawBlock(20, 4).Cid, BlockPresenceType.Have));
+        msg.BlockPresences.Add(new BlockPresence(RawBlock(21, 5).Cid, BlockPresenceType.DontHave));
+        return msg;
+    }
+
+    private static BitswapMessage RoundTrip(BitswapMessage msg, BitswapProtocolVersion version)
+    {
+        var seq = new ReadOnlySequence<byte>(BitswapMessageCodec.EncodeFramed(msg, version));
+        Assert.True(BitswapMessageCodec.TryReadFrame(ref seq, out var body));
+        Assert.True(seq.IsEmpty);
+        return BitswapMessageCodec.Decode(body);
+    }
+
+    [Fact]
+    public void Version_1_2_round_trips_every_field()
+    {
+        var msg = Sample();
+        var back = RoundTrip(msg, BitswapProtocolVersion.V120);
+        Assert.True(back.Full);
+        Assert.Equal(123_456, back.PendingBytes);
+        Assert.Equal(msg.Wantlist, back.Wantlist);
+        Assert.Equal(msg.Blocks.Select(b => b.Cid), back.Blocks.Select(b => b.Cid));
+        Assert.Equal(msg.Blocks.Select(b => b.Data.ToArray()), back.Blocks.Select(b => b.Data.ToArray()));
+        Assert.Equal(msg.BlockPresences, back.BlockPresences);
+    }
+
+    [Fact]
+    public void Version_1_1_keeps_blocks_with_prefixes_and_drops_1_2_fields()
+    {
+        var back = RoundTrip(Sample(), BitswapProtocolVersion.V110);
+        Assert.Equal(2, back.Blocks.Count);
+        Assert.Empty(back.BlockPresences);
+        Assert.Equal(0, back.PendingBytes);
+        Assert.All(back.Wantlist, e => Assert.Equal(WantType.Block, e.WantType));
+        Assert.All(back.Wantlist, e => Assert.False(e.SendDontHave));
+    }
+
+    [Fact]
+    public void Version_1_0_sends_only_cidv0_blocks_in_the_blocks_field()
+    {
+        var back = RoundTrip(Sample(), BitswapProtocolVersion.V100);
+        var block = Assert.Single(back.Blocks);
+        Assert.Equal(0, block.Cid.Version);
+        Assert.Equal(Sample().Blocks[1].Cid, block.Cid);
+    }
+
+    [Theory]
+    [InlineData(BitswapProtocolVersion.V100)]
+    [InlineData(BitswapProtocolVersion.V110)]
+    [InlineData(BitswapProtocolVersion.V120)]
+    public void Wire_size_is_the_exact_framed_length(BitswapProtocolVersion version)
+    {
+        var msg = Sample();
+        Assert.Equal(BitswapMessageCodec.EncodeFramed(msg, version).Length, msg.WireSize(version));
+        var empty = new BitswapMessage();
+        Assert.Equal(BitswapMessageCodec.EncodeFramed(empty, version).Length, empty.WireSize(version));
+    }
+
+    [Fact]
+    public void Frames_split_across_segments_are_read_when_complete()
+    {
+        var frame = BitswapMessageCodec.EncodeFramed(Sample());
+        for (int cut = 0; cut < frame.Length; cut += 97)
+        {
+            var partial = new ReadOnlySequence<byte>(frame, 0, cut);
+            Assert.False(BitswapMessageCodec.TryReadFrame(ref partial, out _));
+        }
+        var two = frame.Concat(frame).ToArray();
+        var seq = new ReadOnlySequence<byte>(two);
+        Assert.True(BitswapMessageCodec.TryReadFrame(ref seq, out _));
+        Assert.True(BitswapMessageCodec.TryReadFrame(ref seq, out _));
+        Assert.True(seq.IsEmpty);
+    }
+
+    [Fact]
+    public void Length_prefix_over_4_MiB_is_rejected_before_buffering()
+    {
+        var prefix = new byte[Varint.MaxLength];
+        int n = Varint.Write(prefix, (ulong)BitswapLimits.MaxMessageSize + 1);
+        var seq = new ReadOnlySequence<byte>(prefix, 0, n);
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.TryReadFrame(ref seq, out _));
+    }
+
+    [Fact]
+    public void Block_over_2_MiB_is_rejected()
+    {
+        var msg = new BitswapMessage();
+        msg.Blocks.Add(RawBlock(BitswapLimits.MaxBlockSize + 1, 9));
+        var body = BitswapMessageCodec.Encode(msg);
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(body));
+    }
+
+    [Fact]
+    public void Wantlist_of_70000_entries_is_rejected_without_parsing_it()
+    {
+        var msg = new BitswapMessage();
+        var cid = RawBlock(5, 5).Cid;
+        for (int i = 0; i < 70_000; i++) msg.Wantlist.Add(WantlistEntry.Want(cid, 1, WantType.Block, false));
+        var body = BitswapMessageCodec.Encode(msg);
+        Assert.True(body.Length <= BitswapLimits.MaxMessageSize);
+        var e = Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(body));
+        Assert.Contains("entries", e.Message);
+    }
+
+    [Fact]
+    public void Block_data_is_rehashed_so_a_tampered_block_gets_a_different_cid()
+    {
+        var original = RawBlock(1000, 11);
+        var msg = new BitswapMessage();
+        msg.Blocks.Add(original);
+        var body = BitswapMessageCodec.Encode(msg);
+        int at = body.AsSpan().IndexOf(original.Data.Span[..16]);
+        body[at + 5] ^= 0xff;
+        var back = BitswapMessageCodec.Decode(body);
+        Assert.NotEqual(original.Cid, Assert.Single(back.Blocks).Cid);
+    }
+
+    [Fact]
+    public void Bad_cid_prefix_and_empty_cids_are_protocol_errors()
+    {
+        // payload { prefix: 00 55 12 20 (CIDv0 with raw codec), data: "x" }
+        byte[] badPrefix = [0x1a, 0x09, 0x0a, 0x04, 0x00, 0x55, 0x12, 0x20, 0x12, 0x01, 0x78];
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(badPrefix));
+        // wantlist { entries { block: <empty> } }
+        byte[] emptyCid = [0x0a, 0x04, 0x0a, 0x02, 0x0a, 0x00];
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(emptyCid));
+        // presence with a 200-byte cid
+        var big = new byte[] { 0x22, 0xcb, 0x01, 0x0a, 0xc8, 0x01 }.Concat(new byte[200]).ToArray();
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(big));
+    }
+
+    [Fact]
+    public void Random_bytes_never_escape_as_anything_but_a_protocol_error()
+    {
+        var rng = new Random(42);
+        var valid = BitswapMessageCodec.Encode(Sample());
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] input;
+            if (i % 2 == 0)
+            {
+                input = new byte[rng.Next(0, 200)];
+                rng.NextBytes(input);
+            }
+            else
+            {
+                input = (byte[])valid.Clone();
+                for (int k = 0; k < 1 + rng.Next(4); k++) input[rng.Next(input.Length)] = (byte)rng.Next(256);
+            }
+            try
+            {
+                BitswapMessageCodec.Decode(input);
+            }
+            catch (BitswapProtocolException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void Identity_cids_in_wantlists_are_ignored_not_fatal()
+    {
+        var identity = Cid.Create(1, MulticodecCode.Raw, Multihash.Sum(MulticodecCode.Identity, "hi"u8));
+        var msg = new BitswapMessage();
+        msg.Wantlist.Add(WantlistEntry.Want(identity, 1, WantType.Block, false));
+        Assert.Empty(RoundTrip(msg, BitswapProtocolVersion.V120).Wantlist);
+    }
+}

@@ -1,0 +1,133 @@
+namespace Shoal.Core.Tests;
+
+public class CarTests
+{
+    private static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "car", name));
+
+    private static readonly string[] BasicBlocks =
+    [
+        "bafyreihyrpefhacm6kkp4ql6j6udakdit7g3dmkzfriqfykhjw6cad5lrm",
+        "QmNX6Tffavsya4xgBi2VJQnSuqy9GsxongxZZ9uZBqp16d",
+        "bafkreifw7plhl6mofk6sfvhnfh64qmkq73oeqwl6sloru6rehaoujituke",
+        "QmWXZxVQ9yZfhQxLD35eDR8LiMRsYtHxYqTFCBbJoiJVys",
+        "bafkreiebzrnroamgos2adnbpgw5apo3z4iishhbdx77gldnbk57d4zdio4",
+        "QmdwjhxpxzcMsR3qUuj7vUL8pbA7MgR3GAxWi2GLHjsKCT",
+        "bafkreidbxzk2ryxwwtqxem4l3xyyjvw35yu4tcct4cqeqxwo47zhxgxqwq",
+        "bafyreidj5idub6mapiupjwjsyyxhyhedxycv4vihfsicm2vt46o7morwlm",
+    ];
+
+    private static async Task<(CarReader Car, List<Block> Blocks)> ReadAll(byte[] bytes)
+    {
+        var car = await CarReader.OpenAsync(new MemoryStream(bytes));
+        var blocks = new List<Block>();
+        await foreach (var b in car.ReadBlocksAsync()) blocks.Add(b);
+        return (car, blocks);
+    }
+
+    [Fact]
+    public async Task Reads_the_carv1_basic_fixture()
+    {
+        var (car, blocks) = await ReadAll(Fixture("carv1-basic.car"));
+        Assert.Equal(1, car.Version);
+        Assert.Equal(["bafyreihyrpefhacm6kkp4ql6j6udakdit7g3dmkzfriqfykhjw6cad5lrm", "bafyreidj5idub6mapiupjwjsyyxhyhedxycv4vihfsicm2vt46o7morwlm"],
+            car.Roots.Select(r => r.ToString()));
+        Assert.Equal(BasicBlocks, blocks.Select(b => b.Cid.ToString()));
+        Assert.Equal("cccc"u8.ToArray(), blocks[2].Data.ToArray());
+    }
+
+    [Fact]
+    public async Task Writing_the_fixture_blocks_reproduces_the_fixture_bytes()
+    {
+        var original = Fixture("carv1-basic.car");
+        var (car, blocks) = await ReadAll(original);
+        var output = new MemoryStream();
+        await using (var writer = await CarWriter.CreateAsync(output, car.Roots))
+        {
+            foreach (var b in blocks) await writer.WriteAsync(b);
+        }
+        Assert.Equal(original, output.ToArray());
+    }
+
+    [Fact]
+    public async Task Reads_the_inner_carv1_of_the_carv2_basic_fixture()
+    {
+        var (car, blocks) = await ReadAll(Fixture("carv2-basic.car"));
+        Assert.Equal(2, car.Version);
+        Assert.Equal("QmfEoLyB5NndqeKieExd1rtJzTduQUPEV8TwAYcUiy3H5Z", Assert.Single(car.Roots).ToString());
+        Assert.Equal(5, blocks.Count);
+        Assert.Equal("bafkreifc4hca3inognou377hfhvu2xfchn2ltzi7yu27jkaeujqqqdbjju", blocks[^1].Cid.ToString());
+    }
+
+    [Fact]
+    public async Task A_tampered_block_is_refused()
+    {
+        var bytes = Fixture("carv1-basic.car");
+        bytes[362] ^= 0x01; // inside the "cccc" raw block
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => ReadAll(bytes));
+        Assert.Contains("offset 325", e.Message);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    [InlineData(101)]
+    [InlineData(200)]
+    [InlineData(700)]
+    public async Task Truncated_input_is_an_InvalidDataException(int keep)
+    {
+        var bytes = Fixture("carv1-basic.car").AsSpan(0, keep).ToArray();
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReadAll(bytes));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("00")]
+    [InlineData("0aa16776657273696f6e03")]       // version 3
+    [InlineData("0aa16776657273696f6e01")]       // version 1 without roots
+    [InlineData("01ff")]                          // not a map
+    [InlineData("ffffffffffffffffff01")]          // over-long varint
+    [InlineData("feffff7f")]                      // header length above the limit
+    public async Task Bad_headers_are_refused(string hex)
+        => await Assert.ThrowsAsync<InvalidDataException>(() => ReadAll(Convert.FromHexString(hex)));
+
+    [Fact]
+    public async Task Exported_dag_imports_into_an_empty_store_and_reads_back()
+    {
+        var data = SeededContentStream.Bytes("car-export", 5000);
+        var source = new MemoryBlockStore();
+        var imported = await UnixFsImporter.ImportAsync(data, source, new UnixFsImportOptions { ChunkSize = 256, MaxLinks = 4 });
+        var car = new MemoryStream();
+        long written = await CarWriter.ExportDagAsync(car, imported.Root, new UnixFsReader(source));
+        Assert.Equal(source.Count, written);
+
+        car.Position = 0;
+        var target = new MemoryBlockStore();
+        var (roots, count) = await CarReader.ImportAsync(car, target);
+        Assert.Equal(imported.Root, Assert.Single(roots));
+        Assert.Equal(written, count);
+        var back = new MemoryStream();
+        await new UnixFsReader(target).CopyToAsync(imported.Root, back);
+        Assert.Equal(data, back.ToArray());
+    }
+
+    [Fact]
+    public async Task Reads_sections_split_across_tiny_stream_reads()
+    {
+        var bytes = Fixture("carv1-basic.car");
+        var car = await CarReader.OpenAsync(new TrickleStream(bytes));
+        int n = 0;
+        await foreach (var _ in car.ReadBlocksAsync()) n++;
+        Assert.Equal(8, n);
+    }
+
+    /// <summary>Returns at most 3 bytes per read, to exercise resumable framing.</summary>
+    private sealed class TrickleStream(byte[] data) : MemoryStream(data)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, 3));
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, 3)]);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+            => base.ReadAsync(buffer[..Math.Min(buffer.Length, 3)], ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct)
+            => base.ReadAsync(buffer, offset, Math.Min(count, 3), ct);
+    }
+}

@@ -114,9 +114,21 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
         {
             _host.SetStreamHandler(_options.ProtocolId, HandleInboundStreamAsync);
         }
-        _host.PeerConnected += OnPeerConnected;
+        if (_host is P2pHost p2p)
+        {
+            // Identify tells us when a peer's protocols are known; other hosts are polled after connecting.
+            p2p.PeerIdentified += OnPeerIdentified;
+        }
+        else
+        {
+            _host.PeerConnected += OnPeerConnected;
+        }
         _host.PeerDisconnected += OnPeerDisconnected;
-        foreach (var peer in _host.ConnectedPeers) OnPeerConnected(peer);
+        foreach (var peer in _host.ConnectedPeers)
+        {
+            if (SpeaksDht(peer)) Admit(peer);
+            else if (_host is not P2pHost) OnPeerConnected(peer);
+        }
         _maintenance = MaintenanceLoopAsync(_stopping.Token);
         DhtLog.Started(_log, _options.Mode, _options.ProtocolId, ProviderRecordCount);
         return Task.CompletedTask;
@@ -416,6 +428,11 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
         }
     }
 
+    private void OnPeerIdentified(PeerId peer, Shoal.Net.IdentifyResult _)
+    {
+        if (!_stopping.IsCancellationRequested && SpeaksDht(peer)) Admit(peer);
+    }
+
     private void OnPeerConnected(PeerId peer)
     {
         if (_stopping.IsCancellationRequested) return;
@@ -633,6 +650,7 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_host is P2pHost p2p) p2p.PeerIdentified -= OnPeerIdentified;
         _host.PeerConnected -= OnPeerConnected;
         _host.PeerDisconnected -= OnPeerDisconnected;
         _stopping.Cancel();

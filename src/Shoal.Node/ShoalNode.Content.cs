@@ -56,7 +56,7 @@ public sealed partial class ShoalNode
     public async Task<IReadOnlyList<string>> PinAddAsync(Cid cid, CancellationToken ct = default)
     {
         // Pinning fetches the whole DAG, as Kubo does, so the pin really protects content held here.
-        await foreach (var _ in DagWalker.WalkAsync(Blocks, cid, missingOk: false, ct).ConfigureAwait(false)) { }
+        await foreach (var _ in DagWalker.WalkBlocksAsync(Blocks, cid, ct).ConfigureAwait(false)) { }
         Pins.Add(cid);
         return [cid.ToString()];
     }
@@ -97,8 +97,12 @@ public sealed partial class ShoalNode
         await Blocks.GetAsync(cid, ct).ConfigureAwait(false)
         ?? throw new KeyNotFoundException($"block {cid} not found{(IsOnline ? " locally or from peers" : " in the repository (offline)")}");
 
-    public Task<Stream> DagExportAsync(Cid cid, CancellationToken ct = default) =>
-        Task.FromResult<Stream>(CarExport.Open(Blocks, cid, ct));
+    public async Task DagExportAsync(Cid cid, Stream output, CancellationToken ct = default)
+    {
+        using var activity = NodeTracing.Source.StartActivity("dag export");
+        activity?.SetTag("shoal.cid", cid.ToString());
+        await CarExport.WriteAsync(Blocks, cid, output, ct).ConfigureAwait(false);
+    }
 
     public async Task<DagImportResult> DagImportAsync(Stream car, bool pinRoots, CancellationToken ct = default)
     {

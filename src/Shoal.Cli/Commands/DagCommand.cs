@@ -14,9 +14,8 @@ public static class DagCommand
         {
             var cid = ApiEndpoints.ParseCidArg(ctx.Get(exportCid)!);
             await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
-            await using var car = await node.DagExportAsync(cid, ct).ConfigureAwait(false);
             await using var stdout = Console.OpenStandardOutput();
-            await car.CopyToAsync(stdout, ct).ConfigureAwait(false);
+            await node.DagExportAsync(cid, stdout, ct).ConfigureAwait(false);
             return CliAction.Ok;
         });
 

@@ -115,8 +115,7 @@ public static class ApiEndpoints
         {
             var cid = ArgCid(ctx);
             ctx.Response.ContentType = "application/vnd.ipld.car";
-            await using var car = await node.DagExportAsync(cid, ctx.RequestAborted);
-            await car.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);
+            await node.DagExportAsync(cid, ctx.Response.Body, ctx.RequestAborted);
         });
         Post(app, "/dag/import", async ctx =>
         {

@@ -26,7 +26,8 @@ public interface INodeApi : IAsyncDisposable
     Task<BlockStatResult> BlockPutAsync(byte[] data, ulong codec, int cidVersion, CancellationToken ct = default);
     Task<BlockStatResult> BlockStatAsync(Cid cid, CancellationToken ct = default);
 
-    Task<Stream> DagExportAsync(Cid cid, CancellationToken ct = default);
+    /// <summary>Writes the DAG under <paramref name="cid"/> as a CARv1 to <paramref name="output"/>.</summary>
+    Task DagExportAsync(Cid cid, Stream output, CancellationToken ct = default);
     Task<DagImportResult> DagImportAsync(Stream car, bool pinRoots, CancellationToken ct = default);
 
     Task<IReadOnlyList<string>> SwarmConnectAsync(string multiaddr, CancellationToken ct = default);

@@ -119,10 +119,10 @@ public sealed class ShoalApiClient : INodeApi
 
     public Task<BlockStatResult> BlockStatAsync(Cid cid, CancellationToken ct = default) => PostJsonAsync<BlockStatResult>($"block/stat?arg={cid}", ct);
 
-    public async Task<Stream> DagExportAsync(Cid cid, CancellationToken ct = default)
+    public async Task DagExportAsync(Cid cid, Stream output, CancellationToken ct = default)
     {
-        var response = await SendStreamingAsync($"dag/export?arg={cid}", ct).ConfigureAwait(false);
-        return new OwningStream(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), response);
+        using var response = await SendStreamingAsync($"dag/export?arg={cid}", ct).ConfigureAwait(false);
+        await response.Content.CopyToAsync(output, ct).ConfigureAwait(false);
     }
 
     public async Task<DagImportResult> DagImportAsync(Stream car, bool pinRoots, CancellationToken ct = default)

@@ -102,8 +102,7 @@ public static class GatewayEndpoints
                 ctx.Response.ContentType = CarType + "; version=1";
                 headers.ContentDisposition = $"attachment; filename=\"{cid}.car\"";
                 if (head) return 200;
-                await using var car = CarExport.Open(store, cid, ctx.RequestAborted);
-                await car.CopyToAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+                await CarExport.WriteAsync(store, cid, ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
                 return 200;
             }
             default:

@@ -78,6 +78,7 @@ public sealed class MirrorPullTests(UpstreamFixture upstream) : IClassFixture<Up
             Assert.Equal(blob.Content.Length, response.Content.Headers.ContentLength);
         }
         // Second round: from the local store, upstream not asked again.
+        await _mirror.Mirror.Downloads.IdleAsync().WaitAsync(TimeSpan.FromSeconds(15));
         var layer = upstream.Image.Layers[0];
         var before = upstream.Registry.BlobGets(layer.Digest);
         using var again = await _client.GetAsync($"/v2/{Repo}/blobs/{layer.Digest}");

@@ -92,6 +92,14 @@ public sealed class BlobDownloads : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when every download under way now has ended (verified and stored, or failed).</summary>
+    public async Task IdleAsync(CancellationToken ct = default)
+    {
+        Task[] running;
+        lock (_running) running = [.. _running.Values];
+        await Task.WhenAll(running).WaitAsync(ct).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);

@@ -1,0 +1,176 @@
+using Shoal.Core;
+
+namespace Shoal.Registry;
+
+/// <summary>
+/// Blobs as UnixFS DAGs in a Core block store, found through <see cref="IBlobRouting"/> and fetched through
+/// <see cref="IBlockFetcher"/>: an imported blob is chunked (1 MiB raw leaves, so many peers can each serve
+/// parts of one layer), indexed digest → root, and announced; a remote blob is read in order with a window of
+/// blocks in flight across all its providers. The registry verifies the whole blob's digest; a blob whose
+/// bytes do not match is rejected here (mapping dropped, its DAG deleted, its providers reported).
+/// </summary>
+public sealed class DagBlobSwarm : IBlobSwarm
+{
+    /// <summary>Helia's profile (CIDv1, 1 MiB raw leaves, 1024 links): big enough that Bitswap round trips
+    /// don't dominate, small enough that a 30 MiB layer is 30 parts to spread over peers; and identical on
+    /// every Shoal node, so honest peers agree on a blob's root.</summary>
+    public static readonly UnixFsImportOptions ImportOptions = UnixFsImportOptions.Helia;
+
+    /// <summary>Blocks in flight per reader: 8 × 1 MiB keeps several peers busy while bounding memory.</summary>
+    public const int ReadAheadBlocks = 8;
+
+    /// <summary>Enough providers to spread a blob over; more only adds routing work.</summary>
+    public const int MaxProvidersPerBlob = 16;
+
+    /// <summary>How long to look for providers before falling back to the upstream: a pull must not wait long
+    /// on a swarm that does not have the blob (Spegel answers its 404 just as fast).</summary>
+    public static readonly TimeSpan DefaultProviderSearchTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly IBlockStore _store;
+    private readonly IBlobRouting _routing;
+    private readonly IBlockFetcher _fetcher;
+    private readonly BlobIndex _index;
+    private readonly TimeSpan _searchTimeout;
+    private readonly HashSet<(OciDigest, Cid)> _rejected = [];
+
+    public DagBlobSwarm(IBlockStore store, IBlobRouting routing, IBlockFetcher fetcher, string indexDirectory, TimeSpan? providerSearchTimeout = null)
+    {
+        _store = store;
+        _routing = routing;
+        _fetcher = fetcher;
+        _index = new BlobIndex(indexDirectory);
+        _searchTimeout = providerSearchTimeout ?? DefaultProviderSearchTimeout;
+    }
+
+    public IBlockStore Store => _store;
+    public BlobIndex Index => _index;
+
+    /// <summary>The root and length of a blob this node holds: what the node answers a peer that found it as a provider.</summary>
+    public bool TryGetLocal(OciDigest digest, out Cid root, out long length) => _index.TryGet(digest, out root, out length);
+
+    public async ValueTask<BlobSource?> LocateAsync(OciDigest digest, CancellationToken ct)
+    {
+        if (_index.TryGet(digest, out var root, out var length))
+        {
+            if (await _store.HasAsync(root, ct).ConfigureAwait(false))
+                return new BlobSource(digest, length, true, root.ToString(), []);
+            _index.Remove(digest); // blocks were collected; the index entry is stale
+        }
+        var claims = new Dictionary<(Cid Root, long Length), List<string>>();
+        using var search = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        search.CancelAfter(_searchTimeout);
+        var found = 0;
+        try
+        {
+            await foreach (var provider in _routing.FindProvidersAsync(digest, search.Token).ConfigureAwait(false))
+            {
+                if (IsRejected(digest, provider.Root) || provider.Length < 0) continue;
+                var key = (provider.Root, provider.Length);
+                if (!claims.TryGetValue(key, out var peers)) claims[key] = peers = [];
+                if (!peers.Contains(provider.Peer)) peers.Add(provider.Peer);
+                if (++found >= MaxProvidersPerBlob) break;
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // search time is up: use what we have
+        if (claims.Count == 0) return null;
+        // Honest nodes import with the same options, so they agree on the root; the largest group is the best bet.
+        var best = claims.MaxBy(c => c.Value.Count);
+        return new BlobSource(digest, best.Key.Length, false, best.Key.Root.ToString(), best.Value);
+    }
+
+    private bool IsRejected(OciDigest digest, Cid root)
+    {
+        lock (_rejected) return _rejected.Contains((digest, root));
+    }
+
+    public ValueTask<Stream> OpenReadAsync(BlobSource source, long offset, CancellationToken ct)
+    {
+        var root = Cid.Parse(source.Root ?? throw new ArgumentException("source without a root CID", nameof(source)));
+        if (source.IsLocal)
+            return ValueTask.FromResult<Stream>(new UnixFsDagStream(root, offset, ReadAheadBlocks, GetLocalAsync));
+        var session = _fetcher.StartSession(source.Providers);
+        async ValueTask<Block> Get(Cid cid, CancellationToken c) =>
+            await _store.GetAsync(cid, c).ConfigureAwait(false) ?? await session.GetBlockAsync(cid, c).ConfigureAwait(false);
+        return ValueTask.FromResult<Stream>(new SessionStream(new UnixFsDagStream(root, offset, ReadAheadBlocks, Get), session));
+    }
+
+    private async ValueTask<Block> GetLocalAsync(Cid cid, CancellationToken ct) =>
+        await _store.GetAsync(cid, ct).ConfigureAwait(false) ?? throw new IOException($"block {cid} is missing from the local store");
+
+    public async ValueTask StoreAsync(OciDigest digest, Stream content, long length, CancellationToken ct)
+    {
+        if (_index.TryGet(digest, out var known, out _) && await _store.HasAsync(known, ct).ConfigureAwait(false))
+        {
+            await _routing.AnnounceAsync(digest, known, length, ct).ConfigureAwait(false);
+            return;
+        }
+        var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
+        if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
+        await _index.SetAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+        await _routing.AnnounceAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+    }
+
+    public async ValueTask RejectAsync(BlobSource source, CancellationToken ct)
+    {
+        if (source.Root is null || !Cid.TryParse(source.Root, out var root)) return;
+        lock (_rejected) _rejected.Add((source.Digest, root));
+        foreach (var peer in source.Providers)
+            _routing.ReportBadProvider(peer, source.Digest, root, "DAG content does not hash to the blob's digest");
+        if (_index.TryGet(source.Digest, out var mine, out _) && mine == root)
+        {
+            _index.Remove(source.Digest);
+            await DeleteDagAsync(root, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Deletes the blocks of a DAG this node holds (its blocks only; missing ones are skipped).</summary>
+    private async Task DeleteDagAsync(Cid root, CancellationToken ct)
+    {
+        var pending = new Stack<Cid>();
+        pending.Push(root);
+        while (pending.TryPop(out var cid))
+        {
+            var block = await _store.GetAsync(cid, ct).ConfigureAwait(false);
+            if (block is null) continue;
+            if (cid.Codec == MulticodecCode.DagPb)
+            {
+                try { foreach (var link in DagPb.Decode(block.Data.Span).Links) pending.Push(link.Hash); }
+                catch (FormatException) { }
+            }
+            await _store.DeleteAsync(cid, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Announces every blob this node holds again (provider records expire; call after start and periodically).</summary>
+    public async Task ReannounceAsync(CancellationToken ct)
+    {
+        foreach (var digest in _index.List())
+            if (_index.TryGet(digest, out var root, out var length) && await _store.HasAsync(root, ct).ConfigureAwait(false))
+                await _routing.AnnounceAsync(digest, root, length, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the fetch session together with the stream reading through it.</summary>
+    private sealed class SessionStream(Stream inner, IBlockFetchSession session) : Stream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+            await session.DisposeAsync().ConfigureAwait(false);
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -20,6 +20,9 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     /// <summary>Wants needing a send decision at the end of the current input.</summary>
     public readonly List<SessionWant> Pending = [];
 
+    /// <summary>Shoal: wants waiting for a peer with room in its window, in fetch order.</summary>
+    public readonly List<SessionWant> Unassigned = [];
+
     /// <summary>CIDs this DAG session has already seen, so shared subtrees are fetched once.</summary>
     public readonly HashSet<Cid> Seen = [];
 

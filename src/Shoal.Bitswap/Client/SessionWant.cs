@@ -30,5 +30,8 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// <summary>Has not been offered to the session's peers yet (want-haves still to go out).</summary>
     public bool New = true;
 
-    public Presence PresenceOf(PeerId peer) => Presence.TryGetValue(peer, out var p) ? p : Bitswap.Presence.Unknown;
+    /// <summary>In the session's <see cref="ClientSession.Unassigned"/> list.</summary>
+    public bool Queued;
+
+    public Presence PresenceOf(PeerId peer) => Presence.TryGetValue(peer, out var p) ? p : global::Shoal.Bitswap.Presence.Unknown;
 }

@@ -74,6 +74,29 @@ public static class BitswapDefaults
     /// (cancel races explain a few, not this many).</summary>
     public const int MaxUnsolicitedBlocksPerPeer = 16;
 
+    // ---- client: Shoal strategy (issue 9)
+
+    /// <summary>Want-blocks in flight to a peer before its rate is measured: enough to fill a LAN round trip
+    /// with 256 KiB blocks without queueing the whole file at the first peer that answered.</summary>
+    public const int ShoalInitialWindow = 4;
+
+    /// <summary>Never fewer than two in flight, so one block's transfer overlaps the next want's round trip.</summary>
+    public const int ShoalMinWindow = 2;
+
+    /// <summary>Upper bound on want-blocks in flight to one peer.</summary>
+    public const int ShoalMaxWindow = 64;
+
+    /// <summary>Window = gain × measured rate × base round trip + 1 block; a gain of 2 lets the window grow
+    /// until the peer's upload (not our window) limits the rate, as BBR's startup gain does.</summary>
+    public const double ShoalWindowGain = 2.0;
+
+    /// <summary>Shoal: a 1.2 peer that still talks to us within this time is busy, not silent, and its want-blocks
+    /// do not time out (it sends DONT_HAVE itself). 8 messages of 1 MiB sharing a 100 Mbit/s uplink take 0.7 s.</summary>
+    public static readonly TimeSpan ShoalSilenceTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Blocks whose cancel we sent recently, per peer: a block already on the wire is not a lie.</summary>
+    public const int RecentCancelsPerPeer = 512;
+
     // ---- server: decision engine
 
     /// <summary>Work (block bytes) popped per outgoing message; 16 KiB (was 512 KiB) lets many peers share

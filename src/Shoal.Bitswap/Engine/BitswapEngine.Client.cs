@@ -206,9 +206,19 @@ public sealed partial class BitswapEngine
             if (!p.SentWants.Remove(cid, out var sw)) continue;
             ReleaseOutstanding(p, sw);
             if (ReferenceEquals(p, except)) continue;
-            p.Outbox.Add(WantlistEntry.CancelOf(cid));
-            MarkOutboxDirty(p);
-            Stats.CancelsSent++;
+            SendCancel(p, cid);
+        }
+    }
+
+    private void SendCancel(PeerState p, Cid cid)
+    {
+        p.Outbox.Add(WantlistEntry.CancelOf(cid));
+        MarkOutboxDirty(p);
+        Stats.CancelsSent++;
+        if (p.RecentCancels.Add(cid))
+        {
+            p.RecentCancelOrder.Enqueue(cid);
+            if (p.RecentCancelOrder.Count > BitswapDefaults.RecentCancelsPerPeer) p.RecentCancels.Remove(p.RecentCancelOrder.Dequeue());
         }
     }
 
@@ -242,7 +252,7 @@ public sealed partial class BitswapEngine
     private void SendSessionWants(ClientSession s)
     {
         var pending = s.Pending;
-        if (pending.Count == 0) return;
+        if (pending.Count == 0 && s.Unassigned.Count == 0) return;
         if (Options.Strategy == BitswapStrategy.Shoal && pending.Count > 1) OrderForShoal(s, pending);
 
         if (s.Peers.Count == 0)
@@ -263,6 +273,12 @@ public sealed partial class BitswapEngine
             }
             pending.Clear();
             pending.AddRange(keep); // stay pending until peers appear
+            return;
+        }
+
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            SendSessionWantsShoal(s);
             return;
         }
 
@@ -535,6 +551,7 @@ public sealed partial class BitswapEngine
 
     private void ClientMessageReceived(PeerState p, BitswapMessage msg)
     {
+        p.LastMessageAt = _now;
         if (p.SupportsHave) p.RemotePendingBytes = msg.PendingBytes;
         TimeSpan? earliest = null;
 
@@ -574,7 +591,7 @@ public sealed partial class BitswapEngine
             else
             {
                 Stats.UnwantedBlocksReceived++;
-                if (!askedThisPeer && ++p.UnsolicitedBlocks > Options.MaxUnsolicitedBlocksPerPeer)
+                if (!askedThisPeer && !p.RecentCancels.Contains(cid) && ++p.UnsolicitedBlocks > Options.MaxUnsolicitedBlocksPerPeer)
                 {
                     Emit(new DisconnectPeer(p.Id, $"sent {p.UnsolicitedBlocks} blocks nobody asked it for"));
                     p.UnsolicitedBlocks = int.MinValue; // report once
@@ -589,6 +606,14 @@ public sealed partial class BitswapEngine
                 if (sw.SentAt is { } at && (earliest is null || at < earliest)) earliest = at;
                 ReleaseOutstanding(p, sw);
                 sw.Answered = true; // kept, so we never ask the same peer the same question twice
+            }
+            if (bp.Type == BlockPresenceType.DontHave && Options.Strategy == BitswapStrategy.Shoal
+                && p.SentWants.TryGetValue(bp.Cid, out var asked) && asked.Type == WantType.Block)
+            {
+                // The peer keeps our want-block as a subscription and would push the block when it gets it,
+                // racing whoever we ask next: take the want-block back.
+                p.SentWants.Remove(bp.Cid);
+                SendCancel(p, bp.Cid);
             }
             if (bp.Type == BlockPresenceType.Have)
             {
@@ -652,7 +677,11 @@ public sealed partial class BitswapEngine
 
     private void OnPeerHas(PeerState p, Cid cid)
     {
-        if (!_interest.TryGetValue(cid, out var sessions)) return;
+        if (!_interest.TryGetValue(cid, out var sessions))
+        {
+            if (Options.Strategy == BitswapStrategy.Shoal) JoinSessionsThatSaw(p, cid);
+            return;
+        }
         foreach (var s in sessions)
         {
             if (!s.Wants.TryGetValue(cid, out var w)) continue;
@@ -661,6 +690,17 @@ public sealed partial class BitswapEngine
             s.ConsecutiveDontHaves.Remove(p.Id);
             if (!s.PeerSet.Contains(p.Id)) AddPeerToSession(s, p);
             if (w.SentTo is null) MarkDirty(s, w);
+        }
+    }
+
+    /// <summary>Shoal: a peer holding or asking for part of a DAG we are fetching is a trading partner for the
+    /// rest of it (fellow leechers find each other without waiting for one to get a block first).</summary>
+    private void JoinSessionsThatSaw(PeerState p, Cid cid)
+    {
+        foreach (var s in _sessions.Values)
+        {
+            if (s.Closed || s.PeerSet.Contains(p.Id) || s.Wants.Count == 0) continue;
+            if (s.Seen.Contains(cid) || s.Wants.ContainsKey(cid)) AddPeerToSession(s, p);
         }
     }
 
@@ -726,8 +766,11 @@ public sealed partial class BitswapEngine
                 if (SendWant(p, w.Cid, WantType.Block, w.Priority, false, false)) s.Stats.WantBlocksSent++;
                 continue;
             }
+            if (Options.Strategy == BitswapStrategy.Shoal || w.SentTo is not null)
+            {
+                if (w.PresenceOf(p.Id) == Presence.Unknown && SendWant(p, w.Cid, WantType.Have, w.Priority, true, false)) s.Stats.WantHavesSent++;
+            }
             if (w.SentTo is null) MarkDirty(s, w);
-            else if (SendWant(p, w.Cid, WantType.Have, w.Priority, true, false)) s.Stats.WantHavesSent++;
         }
         // Wants that were waiting for a first peer go out now.
         if (s.Pending.Count > 0) QueueSessionSend(s);
@@ -895,6 +938,7 @@ public sealed partial class BitswapEngine
         double s = latency.TotalSeconds;
         p.LatencyEwmaSeconds = p.LatencySamples == 0 ? s : p.LatencyEwmaSeconds + Options.MessageLatencyAlpha * (s - p.LatencyEwmaSeconds);
         p.LatencySamples++;
+        if (s < p.MinLatencySeconds) p.MinLatencySeconds = s;
         RescheduleDontHaveTimer(p);
     }
 
@@ -928,11 +972,28 @@ public sealed partial class BitswapEngine
                 continue;
             }
             if (_now - head.SentAt < timeout) break;
+            if (Options.Strategy == BitswapStrategy.Shoal && p.SupportsHave)
+            {
+                // A 1.2 peer says DONT_HAVE itself; while it keeps talking to us it is busy, not silent.
+                var silence = timeout > Options.ShoalSilenceTimeout ? timeout : Options.ShoalSilenceTimeout;
+                var quietSince = p.LastMessageAt > head.SentAt ? p.LastMessageAt : head.SentAt;
+                if (_now - quietSince < silence)
+                {
+                    Schedule(p.DontHaveTimer!, quietSince + silence);
+                    return;
+                }
+            }
             p.DontHaveQueue.Dequeue();
             var sw = p.SentWants[head.Cid];
             ReleaseOutstanding(p, sw);
             sw.Answered = true;
             expired.Add(head.Cid);
+            if (Options.Strategy == BitswapStrategy.Shoal)
+            {
+                // Take the want back, so the slow peer does not send it after another peer did.
+                p.SentWants.Remove(head.Cid);
+                SendCancel(p, head.Cid);
+            }
         }
         foreach (var c in expired)
         {

@@ -48,6 +48,7 @@ public sealed partial class BitswapEngine
                 CancelPeerWant(ledger, e.Cid);
                 continue;
             }
+            if (Options.Strategy == BitswapStrategy.Shoal && _sessions.Count > 0) JoinSessionsThatSaw(p, e.Cid);
             var type = p.SupportsHave ? e.WantType : WantType.Block;
             bool sendDontHave = p.SupportsHave && e.SendDontHave;
             if (ledger.Wants.TryGetValue(e.Cid, out var existing))

@@ -181,6 +181,7 @@ public sealed partial class BitswapEngine
     {
         try
         {
+            if (Options.Strategy == BitswapStrategy.Shoal) QueueShoalAssignments();
             ProcessPendingSessions();
             FlushOutboxes();
             Serve();

@@ -31,6 +31,12 @@ public sealed record BitswapOptions
     public TimeSpan MaxValidLatency { get; init; } = BitswapDefaults.MaxValidLatency;
     public int MaxUnsolicitedBlocksPerPeer { get; init; } = BitswapDefaults.MaxUnsolicitedBlocksPerPeer;
 
+    public int ShoalInitialWindow { get; init; } = BitswapDefaults.ShoalInitialWindow;
+    public int ShoalMinWindow { get; init; } = BitswapDefaults.ShoalMinWindow;
+    public int ShoalMaxWindow { get; init; } = BitswapDefaults.ShoalMaxWindow;
+    public double ShoalWindowGain { get; init; } = BitswapDefaults.ShoalWindowGain;
+    public TimeSpan ShoalSilenceTimeout { get; init; } = BitswapDefaults.ShoalSilenceTimeout;
+
     // server
     public int TargetMessageSize { get; init; } = BitswapDefaults.TargetMessageSize;
     public int MaxOutstandingBytesPerPeer { get; init; } = BitswapDefaults.MaxOutstandingBytesPerPeer;

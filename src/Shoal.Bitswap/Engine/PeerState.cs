@@ -37,6 +37,15 @@ internal sealed class PeerState
     public double LatencyEwmaSeconds;
     public int LatencySamples;
 
+    public double MinLatencySeconds = double.MaxValue;
+
+    /// <summary>CIDs we cancelled at this peer lately (a ring), so blocks already on the wire are not held against it.</summary>
+    public readonly HashSet<Cid> RecentCancels = [];
+    public readonly Queue<Cid> RecentCancelOrder = new();
+
+    /// <summary>When the peer last sent us anything (Shoal: an active 1.2 peer is slow, not silent).</summary>
+    public TimeSpan LastMessageAt;
+
     public int UnsolicitedBlocks;
     public long BlocksReceived;
     public long BytesReceived;

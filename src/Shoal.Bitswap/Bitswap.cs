@@ -1,0 +1,360 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap;
+
+/// <summary>
+/// A running Bitswap node: the <see cref="BitswapEngine"/> core inside an actor loop (one task owns it, fed
+/// by a bounded channel), with timers from a <see cref="TimeProvider"/>, one sender loop per peer, a block
+/// store, and a network seam. Everything stateful happens on the loop; the public methods post to it.
+/// </summary>
+public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
+{
+    /// <summary>Inputs queued before network readers wait: backpressure on peers when the loop lags.</summary>
+    private const int InputQueueCapacity = 4096;
+
+    private readonly IBitswapNetwork _network;
+    private readonly IBlockStore _store;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly BitswapEngine _engine;
+    private readonly Channel<Input> _inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(InputQueueCapacity) { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<BitswapAction> _actions = [];
+    private readonly Dictionary<long, SessionWaiter> _waiters = [];
+    private readonly Dictionary<PeerId, PeerSender> _senders = [];
+    private readonly Dictionary<PeerId, BitswapProtocolVersion> _versions = [];
+    private readonly HashSet<Task> _background = [];
+    private readonly ITimer _timer;
+    private readonly IProviderFinder? _providers;
+    private TimeSpan? _timerArmedFor;
+    private Task? _loop;
+    private volatile BitswapStats _stats = new();
+    private int _disposed;
+
+    public Bitswap(IBitswapNetwork network, IBlockStore store, BitswapOptions? options = null,
+        IProviderFinder? providers = null, TimeProvider? time = null)
+    {
+        _network = network ?? throw new ArgumentNullException(nameof(network));
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _time = time ?? TimeProvider.System;
+        _providers = providers;
+        _startTimestamp = _time.GetTimestamp();
+        _engine = new BitswapEngine(network.LocalPeer, new BlockStoreLookup(store), options);
+        _timer = _time.CreateTimer(static s => ((Bitswap)s!).Post(new TickInput()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    public PeerId LocalPeer => _network.LocalPeer;
+
+    public BitswapOptions Options => _engine.Options;
+
+    /// <summary>Counters as of the last processed input.</summary>
+    public BitswapStats Stats => _stats;
+
+    /// <summary>Starts the loop and the network.</summary>
+    public void Start()
+    {
+        if (_loop is not null) throw new InvalidOperationException("already started");
+        _loop = RunAsync(_stop.Token);
+        _network.Start(this);
+    }
+
+    // ------------------------------------------------------------------ public API
+
+    /// <summary>Returns the block, from the store or from peers. Waits until it arrives or <paramref name="ct"/> fires.</summary>
+    public async Task<Block> GetBlockAsync(Cid cid, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        if (await _store.GetAsync(cid, ct).ConfigureAwait(false) is { } local) return local;
+        var waiter = new SessionWaiter(streaming: false);
+        await PostAsync(new StartInput(waiter, [cid], null), ct).ConfigureAwait(false);
+        try
+        {
+            return await waiter.First.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Post(new CloseInput(waiter));
+        }
+    }
+
+    /// <summary>Fetches the blocks in one session and yields them as they arrive (any order).</summary>
+    public async IAsyncEnumerable<Block> GetBlocksAsync(IReadOnlyList<Cid> cids, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        if (cids.Count == 0) yield break;
+        var waiter = new SessionWaiter(streaming: true);
+        await PostAsync(new StartInput(waiter, cids, null), ct).ConfigureAwait(false);
+        var remaining = new HashSet<Cid>(cids);
+        try
+        {
+            while (remaining.Count > 0)
+            {
+                var block = await waiter.Blocks!.Reader.ReadAsync(ct).ConfigureAwait(false);
+                if (remaining.Remove(block.Cid)) yield return block;
+            }
+        }
+        finally
+        {
+            Post(new CloseInput(waiter));
+        }
+    }
+
+    /// <summary>Fetches the whole DAG under <paramref name="root"/> into the store as one session (many wants
+    /// in flight). Blocks already local are not fetched again.</summary>
+    public async Task<FetchDagResult> FetchDagAsync(Cid root, ILinkExtractor? links = null, IProgress<FetchDagResult>? progress = null,
+        CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        var waiter = new SessionWaiter(streaming: false) { Progress = progress, StartedAt = Now };
+        await PostAsync(new StartInput(waiter, [root], links ?? DagPbLinkExtractor.Instance), ct).ConfigureAwait(false);
+        try
+        {
+            await waiter.Completed.Task.WaitAsync(ct).ConfigureAwait(false);
+            return waiter.Result(Now);
+        }
+        finally
+        {
+            Post(new CloseInput(waiter));
+        }
+    }
+
+    /// <summary>Blocks were added to the store by someone else (an import): peers waiting for them are served.</summary>
+    public async ValueTask NotifyNewBlocksAsync(IEnumerable<Block> blocks, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        foreach (var b in blocks) await PostAsync(new StoredInput(b), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Our wantlist as one peer sees it and that peer's wants on us, read on the loop.</summary>
+    public async Task<(IReadOnlyList<(Cid Cid, WantType Type)> WeWant, IReadOnlyList<(Cid Cid, WantType Type)> TheyWant)> GetWantlistsAsync(
+        PeerId peer, CancellationToken ct = default)
+    {
+        var tcs = new TaskCompletionSource<(IReadOnlyList<(Cid, WantType)>, IReadOnlyList<(Cid, WantType)>)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await PostAsync(new QueryInput(() => tcs.TrySetResult((_engine.WantsSentTo(peer), _engine.WantsOf(peer)))), ct).ConfigureAwait(false);
+        return await tcs.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    // ------------------------------------------------------------------ network listener
+
+    void IBitswapNetworkListener.OnPeerConnected(PeerId peer, BitswapProtocolVersion version) => Post(new PeerUpInput(peer, version));
+
+    void IBitswapNetworkListener.OnPeerDisconnected(PeerId peer) => Post(new PeerDownInput(peer));
+
+    ValueTask IBitswapNetworkListener.OnMessageReceivedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
+        => PostAsync(new MessageInput(peer, message), ct);
+
+    // ------------------------------------------------------------------ the loop
+
+    private TimeSpan Now => _time.GetElapsedTime(_startTimestamp);
+
+    private void Post(Input input)
+    {
+        if (!_inputs.Writer.TryWrite(input))
+        {
+            // Full (or closed): keep the order-insensitive inputs flowing without blocking the caller's thread.
+            var pending = _inputs.Writer.WriteAsync(input, _stop.Token).AsTask();
+            pending.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        }
+    }
+
+    private ValueTask PostAsync(Input input, CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        return _inputs.Writer.WriteAsync(input, ct);
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        try
+        {
+            while (await _inputs.Reader.WaitToReadAsync(ct).ConfigureAwait(false))
+            {
+                while (_inputs.Reader.TryRead(out var input))
+                {
+                    Apply(input);
+                    await ExecuteActionsAsync(ct).ConfigureAwait(false);
+                }
+                _stats = _engine.Stats.Snapshot();
+                ArmTimer();
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var w in _waiters.Values) w.Fail(new ObjectDisposedException(nameof(Bitswap)));
+            _waiters.Clear();
+        }
+    }
+
+    private void Apply(Input input)
+    {
+        var now = Now;
+        switch (input)
+        {
+            case MessageInput m:
+                _engine.MessageReceived(m.Peer, m.Message, now);
+                break;
+            case SentInput s:
+                _engine.MessageSent(s.Peer, s.Work, now);
+                break;
+            case TickInput:
+                _timerArmedFor = null;
+                _engine.Tick(now);
+                break;
+            case StoredInput st:
+                _engine.BlockStored(st.Block, now);
+                break;
+            case PeerUpInput up:
+                _versions[up.Peer] = up.Version;
+                _engine.PeerConnected(up.Peer, up.Version, now);
+                break;
+            case PeerDownInput down:
+                _versions.Remove(down.Peer);
+                if (_senders.Remove(down.Peer, out var sender)) sender.Complete();
+                _engine.PeerDisconnected(down.Peer, now);
+                break;
+            case ProvidersInput p:
+                _engine.ProvidersFound(p.Cid, p.Providers, now);
+                break;
+            case StartInput start:
+                long id = start.Links is null ? _engine.StartSession(now) : _engine.StartSession(now, start.Links);
+                start.Waiter.Id = id;
+                _waiters[id] = start.Waiter;
+                _engine.WantBlocks(id, start.Cids, now);
+                break;
+            case CloseInput close:
+                if (close.Waiter.Id is { } sid && _waiters.Remove(sid)) _engine.CloseSession(sid, now);
+                break;
+            case QueryInput q:
+                q.Run();
+                break;
+        }
+    }
+
+    private async ValueTask ExecuteActionsAsync(CancellationToken ct)
+    {
+        _engine.DrainActions(_actions);
+        for (int i = 0; i < _actions.Count; i++)
+        {
+            switch (_actions[i])
+            {
+                case SendMessage send:
+                    SenderFor(send.Peer).Enqueue(send);
+                    break;
+                case StoreBlock store:
+                    // Persist before the core hears about it, so every peer it serves finds the block.
+                    await _store.PutAsync(store.Block, ct).ConfigureAwait(false);
+                    _engine.BlockStored(store.Block, Now);
+                    _engine.DrainActions(_actions); // appended: handled in this same pass
+                    break;
+                case BlockDelivered delivered:
+                    if (_waiters.TryGetValue(delivered.Session, out var w)) w.Deliver(delivered.Block, Now);
+                    break;
+                case SessionCompleted done:
+                    if (_waiters.TryGetValue(done.Session, out var cw)) cw.Completed.TrySetResult();
+                    break;
+                case SessionFailed failed:
+                    if (_waiters.Remove(failed.Session, out var fw))
+                        fw.Fail(new InvalidDataException($"cannot walk the DAG at {failed.Cid}: {failed.Reason}"));
+                    break;
+                case FindProviders find:
+                    if (_providers is not null) Track(FindProvidersAsync(find, _stop.Token));
+                    break;
+                case ConnectTo connect:
+                    Track(ConnectAsync(connect.Peer, _stop.Token));
+                    break;
+                case DisconnectPeer drop:
+                    Track(_network.DisconnectAsync(drop.Peer, _stop.Token).AsTask());
+                    break;
+            }
+        }
+        _actions.Clear();
+    }
+
+    private void ArmTimer()
+    {
+        var next = _engine.NextWakeUp;
+        if (next == _timerArmedFor) return;
+        _timerArmedFor = next;
+        if (next is not { } due)
+        {
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        var delay = due - Now;
+        _timer.Change(delay > TimeSpan.Zero ? delay : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+    }
+
+    private PeerSender SenderFor(PeerId peer)
+    {
+        if (!_senders.TryGetValue(peer, out var sender))
+        {
+            sender = new PeerSender(this, peer);
+            _senders.Add(peer, sender);
+            Track(sender.Loop);
+        }
+        return sender;
+    }
+
+    private async Task FindProvidersAsync(FindProviders find, CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var peer in _providers!.FindProvidersAsync(find.Cid, find.MaxProviders, ct).ConfigureAwait(false))
+            {
+                await PostAsync(new ProvidersInput(find.Cid, [peer]), ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failed search is the same as an empty one: the session's idle tick searches again.
+        }
+    }
+
+    private async Task ConnectAsync(PeerId peer, CancellationToken ct)
+    {
+        try
+        {
+            await _network.ConnectAsync(peer, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unreachable provider: the session keeps its other peers and searches again later.
+        }
+    }
+
+    private void Track(Task task)
+    {
+        lock (_background) _background.Add(task);
+        task.ContinueWith(t =>
+        {
+            lock (_background) _background.Remove(t);
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _stop.Cancel();
+        _inputs.Writer.TryComplete();
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        if (_loop is not null) await _loop.ConfigureAwait(false);
+        foreach (var s in _senders.Values) s.Complete();
+        Task[] pending;
+        lock (_background) pending = [.. _background];
+        try
+        {
+            await Task.WhenAll(pending).ConfigureAwait(false);
+        }
+        catch (Exception) when (_stop.IsCancellationRequested)
+        {
+            // Background work ends by cancellation; its exceptions were already handled where they mattered.
+        }
+        _stop.Dispose();
+    }
+}

@@ -50,7 +50,7 @@ public sealed partial class ShoalNode : INodeApi
     private static IBlockStore OpenFlatfs(string path)
     {
         Directory.CreateDirectory(path);
-        return new MemoryBlockStore(); // replaced by Core's FileBlockStore when it lands
+        return new FileBlockStore(path);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,7 +16,14 @@ public sealed class CliContext(ParseResult parse)
 
     public Task WriteJsonAsync<T>(T value) => Out.WriteLineAsync(System.Text.Json.JsonSerializer.Serialize(value, JsonOutput));
 
-    private static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new() { WriteIndented = false };
+    public static readonly System.Text.Json.JsonSerializerOptions JsonOutput = new()
+    {
+        WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static readonly System.Text.Json.JsonSerializerOptions JsonOutputIndented = new(JsonOutput) { WriteIndented = true };
 
     /// <summary>Progress bars only for people: when stdout is a terminal and not --json.</summary>
     public bool ShowProgress => !Console.IsOutputRedirected && !Json;

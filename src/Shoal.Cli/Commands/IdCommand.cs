@@ -24,7 +24,7 @@ public static class IdCommand
                 case "<addrs>": foreach (var a in id.Addresses) await ctx.Out.WriteLineAsync(a).ConfigureAwait(false); break;
                 case null:
                     // Kubo prints id as JSON either way; --json makes it one line.
-                    await ctx.Out.WriteLineAsync(JsonSerializer.Serialize(id, new JsonSerializerOptions { WriteIndented = !ctx.Json, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull })).ConfigureAwait(false);
+                    await ctx.Out.WriteLineAsync(JsonSerializer.Serialize(id, ctx.Json ? CliContext.JsonOutput : CliContext.JsonOutputIndented)).ConfigureAwait(false);
                     break;
                 case var other: throw new ArgumentException($"unknown --format '{other}' (use <id>, <addrs>, <aver> or <pubkey>)");
             }

@@ -45,7 +45,7 @@ public static class SwarmCommand
         {
             await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
             var id = await node.SwarmIdentifyAsync(ctx.Get(peer)!, ct).ConfigureAwait(false);
-            await ctx.Out.WriteLineAsync(JsonSerializer.Serialize(id, new JsonSerializerOptions { WriteIndented = !ctx.Json })).ConfigureAwait(false);
+            await ctx.Out.WriteLineAsync(JsonSerializer.Serialize(id, ctx.Json ? CliContext.JsonOutput : CliContext.JsonOutputIndented)).ConfigureAwait(false);
             return CliAction.Ok;
         });
 

@@ -236,8 +236,7 @@ public static class ConfigLoader
 
     private static void RequireMultiaddr(string key, string text)
     {
-        var parts = text.Split('/');
-        if (parts.Length < 3 || parts[0].Length != 0 || parts.Skip(1).Any(p => p.Length == 0))
+        if (!Shoal.Net.Multiaddr.TryParse(text, out _))
             throw new ConfigException(key, $"'{text}' is not a multiaddr (e.g. /ip4/0.0.0.0/tcp/4001)");
     }
 

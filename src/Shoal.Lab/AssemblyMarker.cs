@@ -1,2 +1,0 @@
-namespace Shoal.Lab;
-internal static class AssemblyMarker { }

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using Shoal.Lab.Analysis;
+using Shoal.Lab.Content;
+using Shoal.Lab.Definitions;
+using Shoal.Lab.Reports;
+using Shoal.Lab.Simulation;
+using Shoal.Lab.Strategies;
+
+namespace Shoal.Lab.Drivers;
+
+/// <summary>The embedded deterministic simulator: every trial and repetition runs in-process on virtual time.</summary>
+public sealed class SimDriver(ICatalogBuilder? blockBuilder = null) : ILabDriver
+{
+    public string Name => "sim";
+
+    public Task<ExperimentOutput> RunAsync(ScenarioDefinition scenario, ExperimentOptions options, IProgress<LabProgress>? progress, CancellationToken cancellationToken)
+        => Task.FromResult(Run(scenario, options, progress, cancellationToken));
+
+    public ExperimentOutput Run(ScenarioDefinition scenario, ExperimentOptions options, IProgress<LabProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var wall = Stopwatch.StartNew();
+        var seed = options.Seed ?? scenario.RandomSeed;
+        var repetitions = options.Repetitions ?? scenario.Repetitions;
+        var peers = SelectTrials(scenario, options.Strategies);
+        var synthetic = ContentCatalog.Synthetic(scenario.Objects);
+        ContentCatalog? withData = null;
+        var bound = LowerBound.Compute(scenario, synthetic, seed);
+        var objectBytes = scenario.Fetch.Max(f => f.Objects.Sum(o => scenario.Object(o).TotalBytes));
+        var notes = new List<string>();
+        var runs = new List<TrialResult>();
+        var summaries = new List<TrialSummary>();
+        var artifacts = new Dictionary<string, TrialArtifacts>();
+        var trialWalls = new Dictionary<string, double>();
+        foreach (var peer in peers)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var trialRuns = new List<TrialResult>();
+            var trialWall = Stopwatch.StartNew();
+            string model;
+            try { model = StrategyCatalog.Create(peer).Describe(); }
+            catch (NotSupportedException e)
+            {
+                notes.Add($"{peer.Name}: not run: {e.Message}");
+                continue;
+            }
+            for (var rep = 0; rep < repetitions; rep++)
+            {
+                var strategy = StrategyCatalog.Create(peer);
+                ContentCatalog catalog = synthetic;
+                if (strategy is BitswapStrategy)
+                {
+                    withData ??= (blockBuilder ?? throw new NotSupportedException("the Bitswap strategies need a catalog builder with real blocks")).Build(scenario.Objects, seed);
+                    catalog = withData;
+                }
+                // Each repetition gets its own seed, derived from the run's seed so a run is reproducible as a whole.
+                var repSeed = rep == 0 ? seed : HashCode.Combine(seed, rep) & int.MaxValue;
+                var p = progress is null ? null : new Progress(progress, peer.Name, rep);
+                var run = new SimulationRun(scenario, catalog, strategy, peer, repSeed, rep, p);
+                var result = run.Run();
+                trialRuns.Add(result);
+                if (rep == 0 && options.Traces) artifacts[peer.Name] = run.Artifacts;
+                progress?.Report(new LabProgress(peer.Name, rep, result.TotalTime, result.Failure ?? "done"));
+            }
+            runs.AddRange(trialRuns);
+            summaries.Add(Statistics.Summarise(peer.Name, peer.Strategy, model, trialRuns, bound.Seconds, objectBytes));
+            trialWalls[peer.Name] = trialWall.Elapsed.TotalSeconds;
+        }
+        if (withData is not null || synthetic.Blocks.Count > 0)
+            notes.Add("sim: block payloads are shared in memory between simulated nodes (one copy per block), not copied per node");
+        var result2 = new ExperimentResult
+        {
+            Scenario = scenario.Name,
+            Description = scenario.Description,
+            ScenarioFile = scenario.SourceFile,
+            Driver = Name,
+            Seed = seed,
+            Nodes = scenario.Cluster.NodeCount,
+            ObjectBytes = objectBytes,
+            Bound = bound,
+            Summaries = summaries,
+            Runs = runs,
+            Notes = notes,
+        };
+        result2.Host = new HostFacts
+        {
+            WallSeconds = wall.Elapsed.TotalSeconds,
+            PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
+            ProcessorCount = Environment.ProcessorCount,
+            TrialWallSeconds = trialWalls,
+            Machine = $"{Environment.OSVersion.Platform} {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, .NET {Environment.Version}",
+        };
+        return new ExperimentOutput(result2, artifacts);
+    }
+
+    /// <summary>The scenario's trials, filtered by name; a strategy name not among them becomes a trial of its own.</summary>
+    public static IReadOnlyList<PeerDefinition> SelectTrials(ScenarioDefinition scenario, IReadOnlyList<string>? names)
+    {
+        if (names is null || names.Count == 0) return scenario.Peers;
+        var list = new List<PeerDefinition>();
+        foreach (var name in names)
+        {
+            var matches = scenario.Peers.Where(p => p.Name == name || p.Strategy == name).ToList();
+            if (matches.Count == 0)
+            {
+                if (!DefinitionReader.KnownStrategies.Contains(name))
+                    throw new ArgumentException($"unknown strategy '{name}'; known: {string.Join(", ", DefinitionReader.KnownStrategies)}");
+                matches.Add(new PeerDefinition(name, name, BuildDefinition.Current, ["tcp"], ["yamux"], "static", new Dictionary<string, string>()));
+            }
+            foreach (var m in matches) if (!list.Contains(m)) list.Add(m);
+        }
+        return list;
+    }
+
+    private sealed class Progress(IProgress<LabProgress> inner, string trial, int rep) : IProgress<double>
+    {
+        public void Report(double value) => inner.Report(new LabProgress(trial, rep, value, "running"));
+    }
+}

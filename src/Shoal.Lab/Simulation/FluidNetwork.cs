@@ -1,0 +1,333 @@
+namespace Shoal.Lab.Simulation;
+
+/// <summary>
+/// The link model: every message crosses the sender's uplink, the path between the two regions (when it has a
+/// capacity) and the receiver's downlink; concurrent transmissions share each link max-min fairly (progressive
+/// filling, recomputed whenever a transmission starts or ends), then arrive one-way latency later. Messages on
+/// one connection go one after another. Small control messages do not queue behind bulk data (they travel in
+/// their own stream frames) and take latency plus their serialization time. Loss is modelled as TCP's
+/// throughput limit (Mathis: MSS/RTT·1.22/√p) on each connection. Single-threaded and deterministic.
+/// </summary>
+public sealed class FluidNetwork
+{
+    /// <summary>Messages up to this size are control traffic that bypasses bulk queues: a want list or presence batch fits.</summary>
+    public const int SmallMessageBytes = 4 * 1024;
+
+    /// <summary>TCP maximum segment size used for the loss throughput limit and per-packet overhead.</summary>
+    public const int TcpMss = 1448;
+
+    /// <summary>Transmissions within this many bytes of done count as done (float rounding of rate × time).</summary>
+    private const double DoneEpsilonBytes = 1e-3;
+
+    private readonly EventQueue _events;
+    private readonly SimTopology _topology;
+    private readonly Random _random;
+    private readonly SimLink[] _up;
+    private readonly SimLink[] _down;
+    private readonly Dictionary<(string, string), SimLink> _regionPaths = new();
+    private readonly List<SimLink> _links = [];
+    private readonly Dictionary<(int From, int To, int Lane), SimConnection> _connections = new();
+    private readonly List<SimFlow> _activeFlows = [];
+    private readonly List<SimLink> _activeLinks = [];
+    private readonly PriorityQueue<(SimLink Link, int Version), double> _fill = new();
+    private readonly bool[] _down_;
+    private long _lastAdvanceNs;
+    private bool _dirty;
+    private long _wakeGeneration;
+
+    public FluidNetwork(EventQueue events, SimTopology topology, Random random)
+    {
+        _events = events;
+        _topology = topology;
+        _random = random;
+        var n = topology.Endpoints.Count;
+        _up = new SimLink[n];
+        _down = new SimLink[n];
+        _down_ = new bool[n];
+        foreach (var e in topology.Endpoints)
+        {
+            _up[e.Index] = NewLink($"{e.Name}.up", e.UplinkBytesPerSecond);
+            _down[e.Index] = NewLink($"{e.Name}.down", e.DownlinkBytesPerSecond);
+        }
+    }
+
+    /// <summary>Called when a message has fully arrived at its receiver.</summary>
+    public event Action<SimMessage>? Delivered;
+
+    /// <summary>Called when a bulk transmission finishes leaving the sender (start and end times in ns), for traces.</summary>
+    public event Action<SimMessage, long, long>? TransmissionFinished;
+
+    public IReadOnlyList<SimLink> Links => _links;
+    public long Recomputations { get; private set; }
+    public int PeakActiveFlows { get; private set; }
+    public SimLink Uplink(int node) => _up[node];
+    public SimLink Downlink(int node) => _down[node];
+
+    /// <summary>One-way latency between two endpoints (half the configured round trip).</summary>
+    public long OneWayLatencyNs(int from, int to) => Connection(from, to).LatencyNs;
+
+    /// <summary>Bytes waiting on the connection from one node to another (not counting the one in flight).</summary>
+    public long QueuedBytes(int from, int to, int lane = 0) => _connections.TryGetValue((from, to, lane), out var c) ? c.QueuedBytes + (long)(c.Active?.RemainingBytes ?? 0) : 0;
+
+    /// <summary>Queues a message; it is delivered through <see cref="Delivered"/> unless an end goes offline first.</summary>
+    public void Send(SimMessage message)
+    {
+        if (_down_[message.From] || _down_[message.To]) return;
+        var c = Connection(message.From, message.To, message.Lane);
+        if (message.WireBytes <= SmallMessageBytes)
+        {
+            var serialization = (long)Math.Ceiling(message.WireBytes / Math.Min(_up[message.From].Capacity, _down[message.To].Capacity) * VirtualClock.NanosPerSecond);
+            var at = Math.Max(_events.Now + c.LatencyNs + serialization + Jitter(c), c.LastSmallDeliveryNs);
+            c.LastSmallDeliveryNs = at;
+            _up[message.From].BytesCarried += message.WireBytes;
+            _down[message.To].BytesCarried += message.WireBytes;
+            _events.At(at, () => Deliver(message));
+            return;
+        }
+        if (c.Active is null) StartFlow(c, message);
+        else { c.Pending.Enqueue(message); c.QueuedBytes += message.WireBytes; }
+    }
+
+    /// <summary>Takes a node off the network: its transmissions stop and messages to or from it are dropped.</summary>
+    public void SetOffline(int node, bool offline)
+    {
+        if (_down_[node] == offline) return;
+        _down_[node] = offline;
+        if (!offline) return;
+        Advance();
+        foreach (var c in _connections.Values.Where(c => c.From == node || c.To == node).OrderBy(c => c.From).ThenBy(c => c.To).ThenBy(c => c.Lane))
+        {
+            c.Pending.Clear();
+            c.QueuedBytes = 0;
+            if (c.Active is { } f) { RemoveFlow(f); c.Active = null; }
+        }
+        MarkDirty();
+    }
+
+    public bool IsOffline(int node) => _down_[node];
+
+    /// <summary>Recomputes fair rates if transmissions changed at this instant. The simulator calls it before time moves on.</summary>
+    public void Settle()
+    {
+        if (!_dirty) return;
+        _dirty = false;
+        Advance();
+        Recompute();
+        ScheduleWake();
+    }
+
+    private SimLink NewLink(string name, double capacity)
+    {
+        var l = new SimLink(_links.Count, name, capacity);
+        _links.Add(l);
+        return l;
+    }
+
+    private SimConnection Connection(int from, int to, int lane = 0)
+    {
+        if (_connections.TryGetValue((from, to, lane), out var c)) return c;
+        var a = _topology.Endpoints[from];
+        var b = _topology.Endpoints[to];
+        var link = _topology.LinkBetween(a.Region, b.Region);
+        var path = new List<SimLink> { _up[from] };
+        if (link.CapacityBytesPerSecond is { } cap)
+        {
+            if (!_regionPaths.TryGetValue((a.Region, b.Region), out var rp))
+                _regionPaths[(a.Region, b.Region)] = rp = NewLink($"{a.Region}->{b.Region}", cap);
+            path.Add(rp);
+        }
+        var loss = 1 - (1 - a.Loss) * (1 - b.Loss) * (1 - link.Loss);
+        var rtt = link.RoundTrip.TotalSeconds;
+        var lossCap = double.PositiveInfinity;
+        if (loss > 0)
+        {
+            // Mathis et al.: steady-state TCP throughput under random loss; RTT floored at 100 µs for same-host links.
+            lossCap = TcpMss / Math.Max(rtt, 1e-4) * 1.22 / Math.Sqrt(loss);
+            path.Add(NewLink($"{a.Name}->{b.Name}.loss", lossCap));
+        }
+        path.Add(_down[to]);
+        var jitter = Math.Max(VirtualClock.FromTimeSpan(link.Jitter), Math.Max(VirtualClock.FromTimeSpan(a.Jitter), VirtualClock.FromTimeSpan(b.Jitter)));
+        c = new SimConnection(from, to, lane, path.ToArray(), VirtualClock.FromTimeSpan(link.RoundTrip) / 2, jitter, lossCap);
+        _connections[(from, to, lane)] = c;
+        return c;
+    }
+
+    private long Jitter(SimConnection c) => c.JitterNs == 0 ? 0 : (long)(_random.NextDouble() * c.JitterNs);
+
+    private void StartFlow(SimConnection c, SimMessage m)
+    {
+        Advance();
+        var f = new SimFlow(c, m, _events.Now);
+        c.Active = f;
+        f.ActiveIndex = _activeFlows.Count;
+        _activeFlows.Add(f);
+        if (_activeFlows.Count > PeakActiveFlows) PeakActiveFlows = _activeFlows.Count;
+        for (var i = 0; i < c.Path.Length; i++)
+        {
+            var l = c.Path[i];
+            f.Slots[i] = l.Flows.Count;
+            l.Flows.Add(f);
+            if (l.Flows.Count == 1) { l.ActiveSlot = _activeLinks.Count; _activeLinks.Add(l); }
+        }
+        MarkDirty();
+    }
+
+    private void RemoveFlow(SimFlow f)
+    {
+        var path = f.Connection.Path;
+        for (var i = 0; i < path.Length; i++)
+        {
+            var l = path[i];
+            var slot = f.Slots[i];
+            var last = l.Flows[^1];
+            l.Flows[slot] = last;
+            for (var j = 0; j < last.Connection.Path.Length; j++)
+                if (ReferenceEquals(last.Connection.Path[j], l)) { last.Slots[j] = slot; break; }
+            l.Flows.RemoveAt(l.Flows.Count - 1);
+            if (l.Flows.Count == 0)
+            {
+                var lastLink = _activeLinks[^1];
+                _activeLinks[l.ActiveSlot] = lastLink;
+                lastLink.ActiveSlot = l.ActiveSlot;
+                _activeLinks.RemoveAt(_activeLinks.Count - 1);
+                l.ActiveSlot = -1;
+            }
+        }
+        var lastFlow = _activeFlows[^1];
+        _activeFlows[f.ActiveIndex] = lastFlow;
+        lastFlow.ActiveIndex = f.ActiveIndex;
+        _activeFlows.RemoveAt(_activeFlows.Count - 1);
+        f.ActiveIndex = -1;
+    }
+
+    private void MarkDirty() => _dirty = true;
+
+    /// <summary>Moves every transmission forward to now at its current rate.</summary>
+    private void Advance()
+    {
+        var now = _events.Now;
+        var dt = (now - _lastAdvanceNs) / (double)VirtualClock.NanosPerSecond;
+        _lastAdvanceNs = now;
+        if (dt <= 0) return;
+        var totalRate = 0.0;
+        foreach (var f in _activeFlows) totalRate += f.Rate;
+        if (totalRate > 0) AddThroughput(now - (long)(dt * VirtualClock.NanosPerSecond), now, totalRate);
+        foreach (var f in _activeFlows)
+        {
+            var moved = Math.Min(f.RemainingBytes, f.Rate * dt);
+            f.RemainingBytes -= moved;
+            foreach (var l in f.Connection.Path) l.BytesCarried += moved;
+        }
+    }
+
+    /// <summary>Width of the throughput bins.</summary>
+    public const double ThroughputBinSeconds = 0.05;
+
+    /// <summary>Bytes carried by bulk transmissions (all links' receivers) per <see cref="ThroughputBinSeconds"/> bin.</summary>
+    public List<double> Throughput { get; } = [];
+
+    private void AddThroughput(long fromNs, long toNs, double bytesPerSecond)
+    {
+        var bin = (long)(ThroughputBinSeconds * VirtualClock.NanosPerSecond);
+        var t = fromNs;
+        while (t < toNs)
+        {
+            var index = (int)(t / bin);
+            var end = Math.Min(toNs, (index + 1) * bin);
+            while (Throughput.Count <= index) Throughput.Add(0);
+            Throughput[index] += bytesPerSecond * (end - t) / VirtualClock.NanosPerSecond;
+            t = end;
+        }
+    }
+
+    /// <summary>Max-min fair rates by progressive filling: repeatedly saturate the link with the smallest fair share.</summary>
+    private void Recompute()
+    {
+        Recomputations++;
+        _fill.Clear();
+        foreach (var f in _activeFlows) f.Frozen = false;
+        foreach (var l in _activeLinks)
+        {
+            l.Remaining = l.Capacity;
+            l.Unfrozen = l.Flows.Count;
+            l.Version++;
+            _fill.Enqueue((l, l.Version), l.Remaining / l.Unfrozen);
+        }
+        while (_fill.TryDequeue(out var entry, out _))
+        {
+            var link = entry.Link;
+            if (entry.Version != link.Version || link.Unfrozen == 0) continue;
+            var share = Math.Max(0, link.Remaining) / link.Unfrozen;
+            foreach (var f in link.Flows)
+            {
+                if (f.Frozen) continue;
+                f.Frozen = true;
+                f.Rate = share;
+                foreach (var other in f.Connection.Path)
+                {
+                    if (ReferenceEquals(other, link)) continue;
+                    other.Remaining -= share;
+                    other.Unfrozen--;
+                    other.Version++;
+                    if (other.Unfrozen > 0) _fill.Enqueue((other, other.Version), Math.Max(0, other.Remaining) / other.Unfrozen);
+                }
+            }
+            link.Unfrozen = 0;
+        }
+    }
+
+    private void ScheduleWake()
+    {
+        var next = long.MaxValue;
+        foreach (var f in _activeFlows)
+        {
+            if (f.Rate <= 0) continue;
+            var t = _events.Now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+            if (t < next) next = t;
+        }
+        if (next == long.MaxValue) return;
+        var generation = ++_wakeGeneration;
+        _events.At(next, () => { if (generation == _wakeGeneration) Wake(); });
+    }
+
+    private void Wake()
+    {
+        Advance();
+        List<SimFlow>? done = null;
+        foreach (var f in _activeFlows)
+            if (f.RemainingBytes <= DoneEpsilonBytes + f.Rate * 1e-9) (done ??= []).Add(f);
+        if (done is null) { MarkDirty(); return; }
+        // Complete in a stable order so equal-time completions are deterministic.
+        done.Sort(static (x, y) =>
+        {
+            var c = x.Connection.From.CompareTo(y.Connection.From);
+            if (c == 0) c = x.Connection.To.CompareTo(y.Connection.To);
+            return c != 0 ? c : x.Connection.Lane.CompareTo(y.Connection.Lane);
+        });
+        foreach (var f in done)
+        {
+            var c = f.Connection;
+            RemoveFlow(f);
+            c.Active = null;
+            TransmissionFinished?.Invoke(f.Message, f.StartNs, _events.Now);
+            var at = Math.Max(_events.Now + c.LatencyNs + Jitter(c), c.LastDeliveryNs);
+            c.LastDeliveryNs = at;
+            var m = f.Message;
+            _events.At(at, () => Deliver(m));
+            if (c.Pending.Count > 0)
+            {
+                var next = c.Pending.Dequeue();
+                c.QueuedBytes -= next.WireBytes;
+                StartFlow(c, next);
+            }
+        }
+        MarkDirty();
+    }
+
+    private void Deliver(SimMessage m)
+    {
+        if (_down_[m.From] && _down_[m.To]) return;
+        if (_down_[m.To]) return;
+        Delivered?.Invoke(m);
+    }
+}

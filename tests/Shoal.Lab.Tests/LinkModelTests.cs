@@ -1,0 +1,120 @@
+using Shoal.Lab.Definitions;
+using Shoal.Lab.Simulation;
+
+namespace Shoal.Lab.Tests;
+
+public class LinkModelTests
+{
+    private const double Mbit = 1e6 / 8;
+
+    private sealed class Net
+    {
+        public readonly EventQueue Events = new();
+        public readonly FluidNetwork Network;
+        public readonly Dictionary<(int, int), long> Arrived = new();
+
+        public Net(double[] up, double[] down, string rtt = "10ms", string? crossCapacity = null, int[]? regions = null)
+        {
+            regions ??= new int[up.Length];
+            var eps = up.Select((u, i) => new SimEndpoint(i, $"n{i}", $"r{regions[i]}", u, down[i], 0, TimeSpan.Zero)).ToList();
+            Quantity.TryParseDuration(rtt, out var r);
+            double? cap = crossCapacity is null ? null : (Quantity.TryParseRate(crossCapacity, out var c) ? c : null);
+            var links = new List<RegionLinkDefinition> { new("r0", "r0", r, null, 0, TimeSpan.Zero), new("r1", "r1", r, null, 0, TimeSpan.Zero), new("r0", "r1", r, cap, 0, TimeSpan.Zero) };
+            Network = new FluidNetwork(Events, new SimTopology(eps, links), new Random(1));
+            Network.Delivered += m => Arrived[(m.From, m.To)] = Events.Now;
+        }
+
+        public void Send(int from, int to, long bytes, int lane = 0) => Network.Send(new SimMessage(from, to, "x", bytes, "test", lane));
+
+        public void Run()
+        {
+            Network.Settle();
+            while (Events.RunNextInstant()) Network.Settle();
+        }
+
+        public double At(int from, int to) => VirtualClock.ToSeconds(Arrived[(from, to)]);
+    }
+
+    [Fact]
+    public void One_transfer_takes_size_over_bandwidth_plus_latency_within_2_percent()
+    {
+        var net = new Net([100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit], rtt: "20ms");
+        net.Send(0, 1, 10_000_000);
+        net.Run();
+        var expected = 10_000_000 / (100 * Mbit) + 0.010;
+        Assert.InRange(net.At(0, 1), expected * 0.98, expected * 1.02);
+    }
+
+    [Fact]
+    public void Two_flows_into_one_downlink_share_it_equally()
+    {
+        // Two senders with fast uplinks, one receiver with a 100 Mbit downlink: each gets 50 Mbit, both finish together.
+        var net = new Net([1000 * Mbit, 1000 * Mbit, 1000 * Mbit], [100 * Mbit, 100 * Mbit, 100 * Mbit], rtt: "0ms");
+        net.Send(0, 2, 5_000_000);
+        net.Send(1, 2, 5_000_000);
+        net.Run();
+        Assert.Equal(net.At(0, 2), net.At(1, 2), 6);
+        Assert.Equal(10_000_000 / (100 * Mbit), net.At(0, 2), 3);
+    }
+
+    [Fact]
+    public void Two_flows_out_of_one_uplink_share_it_equally_and_the_survivor_speeds_up()
+    {
+        // 2 MB and 6 MB from one 80 Mbit uplink: both at 40 Mbit until the small one ends (0.4 s), then 80 Mbit.
+        var net = new Net([80 * Mbit, 1000 * Mbit, 1000 * Mbit], [1000 * Mbit, 1000 * Mbit, 1000 * Mbit], rtt: "0ms");
+        net.Send(0, 1, 2_000_000);
+        net.Send(0, 2, 6_000_000);
+        net.Run();
+        Assert.Equal(0.4, net.At(0, 1), 4);
+        Assert.Equal(0.4 + 4_000_000 / (80 * Mbit), net.At(0, 2), 4);
+    }
+
+    [Fact]
+    public void Max_min_gives_a_flow_the_capacity_another_cannot_use()
+    {
+        // Node 0's 100 Mbit uplink sends to node 1 (10 Mbit downlink) and node 2 (fast): 10 and 90, not 50/50.
+        var net = new Net([100 * Mbit, 1000 * Mbit, 1000 * Mbit], [1000 * Mbit, 10 * Mbit, 1000 * Mbit], rtt: "0ms");
+        net.Send(0, 1, 1_250_000);
+        net.Send(0, 2, 9_000_000);
+        net.Run();
+        Assert.Equal(1.0, net.At(0, 1), 3);
+        Assert.Equal(9_000_000 / (90 * Mbit), net.At(0, 2), 3);
+    }
+
+    [Fact]
+    public void Messages_on_one_connection_go_one_after_another()
+    {
+        var net = new Net([100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit], rtt: "0ms");
+        var times = new List<long>();
+        net.Network.Delivered += _ => times.Add(net.Events.Now);
+        net.Send(0, 1, 1_250_000);
+        net.Send(0, 1, 1_250_000);
+        net.Run();
+        Assert.Equal(0.1, VirtualClock.ToSeconds(times[0]), 4);
+        Assert.Equal(0.2, VirtualClock.ToSeconds(times[1]), 4);
+    }
+
+    [Fact]
+    public void A_capacity_limited_path_between_regions_is_shared_by_all_flows_crossing_it()
+    {
+        // Two 100 Mbit flows from region 0 to region 1 over a 50 Mbit path: 25 Mbit each.
+        var net = new Net([100 * Mbit, 100 * Mbit, 100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit, 100 * Mbit, 100 * Mbit], rtt: "0ms", crossCapacity: "50Mbit", regions: [0, 0, 1, 1]);
+        net.Send(0, 2, 2_500_000);
+        net.Send(1, 3, 2_500_000);
+        net.Run();
+        Assert.Equal(2_500_000 / (25 * Mbit), net.At(0, 2), 3);
+        Assert.Equal(net.At(0, 2), net.At(1, 3), 6);
+    }
+
+    [Fact]
+    public void Small_control_messages_do_not_wait_behind_bulk_data()
+    {
+        var net = new Net([100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit], rtt: "10ms");
+        var order = new List<long>();
+        net.Network.Delivered += m => order.Add(m.WireBytes);
+        net.Send(0, 1, 10_000_000);
+        net.Send(0, 1, 200);
+        net.Run();
+        Assert.Equal([200L, 10_000_000L], order);
+    }
+}

@@ -51,7 +51,7 @@ public sealed class CarReader : IAsyncDisposable
                 long dataSize = checked((long)BitConverter.ToUInt64(v2, 24));
                 if (dataOffset < car._position || dataSize < 0) throw new InvalidDataException("CARv2 header: data offset before the header end");
                 await car.SkipAsync(dataOffset - car._position, ct).ConfigureAwait(false);
-                car._limit = dataOffset + dataSize;
+                car._limit = checked(dataOffset + dataSize);
                 var inner = await car.ReadFrameAsync(MaxHeaderLength, "inner header", ct).ConfigureAwait(false)
                     ?? throw new InvalidDataException("CARv2: payload has no CARv1 header");
                 var (innerVersion, innerRoots) = CarHeaderCodec.Decode(inner);

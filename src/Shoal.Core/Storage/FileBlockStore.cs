@@ -39,6 +39,9 @@ public sealed class FileBlockStore : IBlockStore
 
     public string RootDirectory => _root;
 
+    /// <summary>Blocks are written to disk before <see cref="PutAsync"/> returns; their memory is not kept.</summary>
+    public bool KeepsBlockMemory => false;
+
     /// <summary>How many interrupted writes were cleaned up when the store was opened.</summary>
     public int RemovedTempFiles { get; }
 

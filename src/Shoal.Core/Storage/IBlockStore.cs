@@ -18,4 +18,9 @@ public interface IBlockStore
 
     /// <summary>Every stored block, as CIDv1 raw unless the store remembers the codec.</summary>
     IAsyncEnumerable<Cid> ListAsync(CancellationToken ct = default);
+
+    /// <summary>True when the store may keep a reference to <see cref="Block.Data"/> after <see cref="PutAsync"/>
+    /// returns (in-memory stores). False when it copies the bytes out (disk), which lets writers such as the
+    /// importer reuse one pooled buffer for every block. Wrappers should forward their inner store's value.</summary>
+    bool KeepsBlockMemory => true;
 }

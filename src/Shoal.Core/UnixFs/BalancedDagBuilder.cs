@@ -21,25 +21,20 @@ internal sealed class BalancedDagBuilder
     /// <summary>A node in the tree as seen from its parent.</summary>
     internal readonly record struct Child(Cid Cid, ulong Tsize, ulong FileSize);
 
-    public async ValueTask AddLeafAsync(byte[] chunk, CancellationToken ct)
+    /// <summary>A raw leaf: the chunk is the block.</summary>
+    public async ValueTask AddRawLeafAsync(ReadOnlyMemory<byte> chunk, CancellationToken ct)
     {
-        Child leaf;
-        if (_options.RawLeaves)
-        {
-            var cid = Cid.Compute(1, MulticodecCode.Raw, chunk, _options.HashCode);
-            await PutAsync(cid, chunk, ct).ConfigureAwait(false);
-            leaf = new Child(cid, (ulong)chunk.Length, (ulong)chunk.Length);
-        }
-        else
-        {
-            // An empty chunk (empty file) carries no Data field at all: Kubo's QmbFMke1… is `08 02 18 00`.
-            var unixfs = new UnixFsData { Type = UnixFsType.File, Data = chunk.Length == 0 ? null : (ReadOnlyMemory<byte>?)chunk, FileSize = (ulong)chunk.Length };
-            var block = DagPb.Encode(new DagPbNode([], unixfs.Encode()));
-            var cid = Cid.Compute(_options.CidVersion, MulticodecCode.DagPb, block, _options.HashCode);
-            await PutAsync(cid, block, ct).ConfigureAwait(false);
-            leaf = new Child(cid, (ulong)block.Length, (ulong)chunk.Length);
-        }
-        await PushAsync(0, leaf, ct).ConfigureAwait(false);
+        var cid = Cid.Compute(1, MulticodecCode.Raw, chunk.Span, _options.HashCode);
+        await PutAsync(cid, chunk, ct).ConfigureAwait(false);
+        await PushAsync(0, new Child(cid, (ulong)chunk.Length, (ulong)chunk.Length), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A UnixFS File leaf already encoded by <see cref="DagPbLeaf"/>.</summary>
+    public async ValueTask AddDagPbLeafAsync(ReadOnlyMemory<byte> block, int chunkLength, CancellationToken ct)
+    {
+        var cid = Cid.Compute(_options.CidVersion, MulticodecCode.DagPb, block.Span, _options.HashCode);
+        await PutAsync(cid, block, ct).ConfigureAwait(false);
+        await PushAsync(0, new Child(cid, (ulong)block.Length, (ulong)chunkLength), ct).ConfigureAwait(false);
     }
 
     private async ValueTask PushAsync(int level, Child child, CancellationToken ct)
@@ -97,7 +92,7 @@ internal sealed class BalancedDagBuilder
         return new Child(cid, (ulong)block.Length + tsize, fileSize);
     }
 
-    private ValueTask PutAsync(Cid cid, byte[] data, CancellationToken ct)
+    private ValueTask PutAsync(Cid cid, ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         BlockCount++;
         return _store.PutAsync(Block.CreateTrusted(cid, data), ct);

@@ -16,29 +16,49 @@ public static class UnixFsImporter
         options ??= UnixFsImportOptions.Helia;
         options.Validate();
         var builder = new BalancedDagBuilder(store, options);
-        var buffer = ArrayPool<byte>.Shared.Rent(options.ChunkSize);
+        int chunkSize = options.ChunkSize;
+        // Each chunk is read straight into the array that becomes its block (the store keeps it, so it cannot
+        // be pooled); dag-pb leaves reserve room for their protobuf wrapper around the chunk.
+        int prefix = options.RawLeaves ? 0 : DagPbLeaf.PrefixLength(chunkSize);
+        int suffix = options.RawLeaves ? 0 : DagPbLeaf.SuffixLength(chunkSize);
+        long total = 0;
+        bool first = true;
+        // A store that copies blocks out lets one pooled buffer carry every chunk; otherwise each block owns its array.
+        byte[]? pooled = store.KeepsBlockMemory ? null : ArrayPool<byte>.Shared.Rent(prefix + chunkSize + suffix);
         try
         {
-            long total = 0;
-            bool first = true;
             while (true)
             {
-                int filled = await content.ReadAtLeastAsync(buffer.AsMemory(0, options.ChunkSize), options.ChunkSize, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                var block = pooled ?? GC.AllocateUninitializedArray<byte>(prefix + chunkSize + suffix);
+                int filled = await content.ReadAtLeastAsync(block.AsMemory(prefix, chunkSize), chunkSize, throwOnEndOfStream: false, ct).ConfigureAwait(false);
                 // The chunker emits one (empty) chunk for an empty file, and none after the last full chunk.
                 if (filled == 0 && !first) break;
                 first = false;
                 total += filled;
-                await builder.AddLeafAsync(buffer.AsSpan(0, filled).ToArray(), ct).ConfigureAwait(false);
+                if (options.RawLeaves)
+                {
+                    var leaf = filled == chunkSize || pooled is not null ? block.AsMemory(0, filled) : block.AsSpan(0, filled).ToArray();
+                    await builder.AddRawLeafAsync(leaf, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    Memory<byte> leaf;
+                    if (filled == chunkSize) leaf = block.AsMemory(0, prefix + chunkSize + suffix);
+                    else if (pooled is null) leaf = DagPbLeaf.Relayout(block.AsSpan(prefix, filled));
+                    else leaf = DagPbLeaf.RelayoutInPlace(block, prefix, filled);
+                    DagPbLeaf.WriteWrapper(leaf.Span, filled);
+                    await builder.AddDagPbLeafAsync(leaf, filled, ct).ConfigureAwait(false);
+                }
                 progress?.Report(total);
-                if (filled < options.ChunkSize) break;
+                if (filled < chunkSize) break;
             }
-            var root = await builder.FinishAsync(ct).ConfigureAwait(false);
-            return new UnixFsImportResult(root.Cid, total, root.Tsize, builder.BlockCount);
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (pooled is not null) ArrayPool<byte>.Shared.Return(pooled);
         }
+        var root = await builder.FinishAsync(ct).ConfigureAwait(false);
+        return new UnixFsImportResult(root.Cid, total, root.Tsize, builder.BlockCount);
     }
 
     /// <summary>Imports bytes already in memory.</summary>

@@ -101,7 +101,7 @@ public sealed class PeerId : IEquatable<PeerId>
     public override string ToString() => Base58.Encode(Multihash.Bytes.Span);
 
     /// <summary>The CIDv1 text form (<c>bafzaa…</c>/<c>bafzbei…</c>, base32, codec libp2p-key).</summary>
-    public string ToCidString() => Cid.Create(1, MulticodecCode.Libp2pKey, Multihash).ToString();
+    public string ToCidString() => Cid.Create(1, MulticodecCode.Libp2pKey, Multihash).ToString(MultibaseEncoding.Base32Lower);
 
     public bool Equals(PeerId? other) => other is not null && other._hash == _hash && other.Multihash.Bytes.Span.SequenceEqual(Multihash.Bytes.Span);
     public override bool Equals(object? obj) => Equals(obj as PeerId);

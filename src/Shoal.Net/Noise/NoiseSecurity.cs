@@ -30,6 +30,8 @@ public static class NoiseSecurity
         using var handshake = new NoiseXXHandshake(initiator, staticKey);
         byte[] payload = BuildPayload(identity, staticKey.PublicKey);
         NoiseHandshakePayload? remotePayload = null;
+        PublicKey? remoteKey = null;
+        PeerId? remotePeer = null;
         var buffer = ArrayPool<byte>.Shared.Rent(NoiseFrame.MaxFrameLength);
         try
         {
@@ -50,7 +52,12 @@ public static class NoiseSecurity
                     var frame = await ReadFrameAsync(transport.Input, cancellationToken).ConfigureAwait(false);
                     var plain = new byte[frame.Length];
                     int n = handshake.ReadMessage(frame, plain);
-                    if (step > 0) remotePayload = ParsePayload(plain.AsSpan(0, n));
+                    if (step > 0)
+                    {
+                        // Verify as soon as the identity arrives: a dialer that reached the wrong peer stops before message 3.
+                        remotePayload = ParsePayload(plain.AsSpan(0, n));
+                        (remoteKey, remotePeer) = VerifyPayload(remotePayload, handshake.RemoteStaticKey, expectedPeer);
+                    }
                 }
             }
         }
@@ -59,21 +66,26 @@ public static class NoiseSecurity
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        if (remotePayload is null) throw new NoiseException("Noise handshake finished without the peer's identity payload.");
-        if (!remotePayload.HasIdentityKey || !remotePayload.HasIdentitySig) throw new NoiseException("Noise payload lacks identity_key or identity_sig.");
-        PublicKey remoteKey;
-        try { remoteKey = PublicKey.FromProtobuf(remotePayload.IdentityKey.Span); }
-        catch (FormatException e) { throw new NoiseException("Noise payload carries a malformed identity key: " + e.Message, e); }
-        var signed = new byte[SignaturePrefix.Length + X25519KeyPair.KeyLength];
-        SignaturePrefix.CopyTo(signed, 0);
-        handshake.RemoteStaticKey.CopyTo(signed.AsSpan(SignaturePrefix.Length));
-        if (!remoteKey.Verify(signed, remotePayload.IdentitySig.Span)) throw new NoiseException($"Noise payload signature does not verify for {remoteKey.Type} key.");
-        var remotePeer = remoteKey.ToPeerId();
-        if (expectedPeer is not null && remotePeer != expectedPeer)
-            throw new NoiseException($"Noise handshake reached peer {remotePeer}, but {expectedPeer} was dialled.");
+        if (remotePayload is null || remoteKey is null || remotePeer is null) throw new NoiseException("Noise handshake finished without the peer's identity payload.");
         var muxers = remotePayload.Extensions?.StreamMuxers.ToArray() ?? [];
         var (send, receive) = handshake.Split();
         return new NoiseSecureChannel(transport, send, receive, remotePeer, remoteKey, muxers);
+    }
+
+    private static (PublicKey Key, PeerId Peer) VerifyPayload(NoiseHandshakePayload payload, ReadOnlySpan<byte> remoteStaticKey, PeerId? expectedPeer)
+    {
+        if (!payload.HasIdentityKey || !payload.HasIdentitySig) throw new NoiseException("Noise payload lacks identity_key or identity_sig.");
+        PublicKey key;
+        try { key = PublicKey.FromProtobuf(payload.IdentityKey.Span); }
+        catch (FormatException e) { throw new NoiseException("Noise payload carries a malformed identity key: " + e.Message, e); }
+        var signed = new byte[SignaturePrefix.Length + remoteStaticKey.Length];
+        SignaturePrefix.CopyTo(signed, 0);
+        remoteStaticKey.CopyTo(signed.AsSpan(SignaturePrefix.Length));
+        if (!key.Verify(signed, payload.IdentitySig.Span)) throw new NoiseException($"Noise payload signature does not verify for the {key.Type} identity key.");
+        var peer = key.ToPeerId();
+        if (expectedPeer is not null && peer != expectedPeer)
+            throw new NoiseException($"Noise handshake reached peer {peer}, but {expectedPeer} was dialled.");
+        return (key, peer);
     }
 
     private static byte[] BuildPayload(Identity identity, ReadOnlySpan<byte> staticPublicKey)

@@ -50,12 +50,18 @@ public sealed class HttpServerHost : IAsyncDisposable
         return new HttpServerHost(app, endpoint with { Port = port });
     }
 
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    /// <summary>Disposes <paramref name="resource"/> (what the mapped endpoints use) after the server has stopped.</summary>
+    public void Owns(IAsyncDisposable resource) => _owned.Add(resource);
+
     public async ValueTask DisposeAsync()
     {
         using var cts = new CancellationTokenSource(ShutdownGrace);
         try { await _app.StopAsync(cts.Token).ConfigureAwait(false); }
         catch (OperationCanceledException) { }
         await _app.DisposeAsync().ConfigureAwait(false);
+        foreach (var resource in _owned) await resource.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>In-flight requests get this long to finish when the daemon stops; long enough for a block, short for Ctrl-C.</summary>

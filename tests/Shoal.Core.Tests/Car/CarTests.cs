@@ -58,6 +58,17 @@ public class CarTests
         Assert.Equal("bafkreifc4hca3inognou377hfhvu2xfchn2ltzi7yu27jkaeujqqqdbjju", blocks[^1].Cid.ToString());
     }
 
+    [Theory]
+    [InlineData(16, 0xff)] // data offset beyond 2^63
+    [InlineData(24, 0xff)] // data size beyond 2^63
+    [InlineData(16, 0x00)] // data offset inside the header
+    public async Task Carv2_header_with_absurd_offsets_is_refused(int field, byte fill)
+    {
+        var bytes = Fixture("carv2-basic.car");
+        bytes.AsSpan(11 + field, 8).Fill(fill);
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReadAll(bytes));
+    }
+
     [Fact]
     public async Task A_tampered_block_is_refused()
     {

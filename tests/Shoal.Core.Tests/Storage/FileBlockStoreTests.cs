@@ -115,14 +115,26 @@ public sealed class FileBlockStoreTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_dir, "*.tmp", SearchOption.AllDirectories));
     }
 
-    [Fact]
-    public async Task Imports_and_reads_a_file_through_the_disk_store()
+    [Theory]
+    [InlineData("kubo", 300_000)]
+    [InlineData("kubo", 262_144)]
+    [InlineData("kubo", 0)]
+    [InlineData("kubo-v1", 300_000)]
+    [InlineData("helia", 1_048_577)]
+    public async Task Importing_to_disk_reuses_one_buffer_and_gives_the_same_dag_as_memory(string profile, int size)
     {
         var store = new FileBlockStore(_dir);
-        var data = SeededContentStream.Bytes("disk", 300_000);
-        var r = await UnixFsImporter.ImportAsync(data, store, UnixFsImportOptions.Kubo);
+        Assert.False(((IBlockStore)store).KeepsBlockMemory);
+        var data = SeededContentStream.Bytes("disk", size);
+        var options = UnixFsImportOptions.FromProfile(profile);
+        var onDisk = await UnixFsImporter.ImportAsync(data, store, options);
+        var memory = new MemoryBlockStore();
+        var inMemory = await UnixFsImporter.ImportAsync(data, memory, options);
+        Assert.Equal(inMemory.Root, onDisk.Root);
+        Assert.Equal(inMemory.DagSize, onDisk.DagSize);
         var back = new MemoryStream();
-        await new UnixFsReader(new FileBlockStore(_dir)).CopyToAsync(r.Root, back);
+        await new UnixFsReader(new FileBlockStore(_dir)).CopyToAsync(onDisk.Root, back);
         Assert.Equal(data, back.ToArray());
+        await foreach (var cid in memory.ListAsync()) Assert.True(await store.HasAsync(cid));
     }
 }

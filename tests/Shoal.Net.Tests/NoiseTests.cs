@@ -1,0 +1,149 @@
+using System.IO.Pipelines;
+using System.Text;
+
+namespace Shoal.Net.Tests;
+
+public class NoiseTests
+{
+    // flynn/noise vectors.txt, Noise_XX_25519_ChaChaPoly_SHA256 with empty prologue: messages alternate initiator/responder.
+    private const string InitStatic = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    private const string RespStatic = "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20";
+    private const string InitEphemeral = "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f";
+    private const string RespEphemeral = "4142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f60";
+    private static readonly (string Payload, string Ciphertext)[] Messages =
+    [
+        ("", "358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254"),
+        ("", "64b101b1d0be5a8704bd078f9895001fc03e8e9f9522f188dd128d9846d484663414af878d3e46a2f58911a816d6e8346d4ea17a6f2a0bb4ef4ed56c133cff4560a34e36ea82109f26cf2e5a5caf992b608d55c747f615e5a3425a7a19eefb8f"),
+        ("", "87f864c11ba449f46a0a4f4e2eacbb7b0457784f4fca1937f572c93603e9c4d97e5ea11b16f3968710b23a3be3202dc1b5e1ce3c963347491e74f5c0768a9b42"),
+        ("79656c6c6f777375626d6172696e65", "a52ef02ba60e12696d1d6b9ef4245c88fca757b6134ad6e76b56e310a6adf6"),
+        ("7375626d6172696e6579656c6c6f77", "2445aa438ebd649281c636cc7269ca82f1d9023d72520943aeabf909cdf521"),
+    ];
+
+    [Fact]
+    public void Handshake_and_transport_match_the_flynn_noise_XX_vectors()
+    {
+        using var initiator = new NoiseXXHandshake(true, X25519KeyPair.FromPrivateKey(Convert.FromHexString(InitStatic)), X25519KeyPair.FromPrivateKey(Convert.FromHexString(InitEphemeral)));
+        using var responder = new NoiseXXHandshake(false, X25519KeyPair.FromPrivateKey(Convert.FromHexString(RespStatic)), X25519KeyPair.FromPrivateKey(Convert.FromHexString(RespEphemeral)));
+        var buffer = new byte[1024];
+        var plain = new byte[1024];
+        for (int i = 0; i < 3; i++)
+        {
+            var (writer, reader) = i % 2 == 0 ? (initiator, responder) : (responder, initiator);
+            int n = writer.WriteMessage(Convert.FromHexString(Messages[i].Payload), buffer);
+            Assert.Equal(Messages[i].Ciphertext, Convert.ToHexString(buffer, 0, n).ToLowerInvariant());
+            int p = reader.ReadMessage(buffer.AsSpan(0, n), plain);
+            Assert.Equal(Messages[i].Payload, Convert.ToHexString(plain, 0, p).ToLowerInvariant());
+        }
+        Assert.True(initiator.IsComplete && responder.IsComplete);
+        Assert.True(initiator.HandshakeHash.SequenceEqual(responder.HandshakeHash));
+        var (iSend, iReceive) = initiator.Split();
+        var (rSend, rReceive) = responder.Split();
+
+        // After the handshake flynn's vectors use the first split cipher (initiator to responder), then the second.
+        int c3 = iSend.EncryptWithAd(default, Convert.FromHexString(Messages[3].Payload), buffer);
+        Assert.Equal(Messages[3].Ciphertext, Convert.ToHexString(buffer, 0, c3).ToLowerInvariant());
+        int p3 = rReceive.DecryptWithAd(default, buffer.AsSpan(0, c3), plain);
+        Assert.Equal(Messages[3].Payload, Convert.ToHexString(plain, 0, p3).ToLowerInvariant());
+
+        int c4 = rSend.EncryptWithAd(default, Convert.FromHexString(Messages[4].Payload), buffer);
+        Assert.Equal(Messages[4].Ciphertext, Convert.ToHexString(buffer, 0, c4).ToLowerInvariant());
+        Assert.Equal(Messages[4].Payload.Length / 2, iReceive.DecryptWithAd(default, buffer.AsSpan(0, c4), plain));
+    }
+
+    [Fact]
+    public void A_tampered_handshake_message_fails_with_a_bad_MAC()
+    {
+        using var initiator = new NoiseXXHandshake(true, X25519KeyPair.Generate());
+        using var responder = new NoiseXXHandshake(false, X25519KeyPair.Generate());
+        var buffer = new byte[1024];
+        var plain = new byte[1024];
+        int n = initiator.WriteMessage(default, buffer);
+        responder.ReadMessage(buffer.AsSpan(0, n), plain);
+        n = responder.WriteMessage("payload"u8, buffer);
+        buffer[40] ^= 1; // inside the encrypted static key
+        Assert.Throws<NoiseException>(() => initiator.ReadMessage(buffer.AsSpan(0, n), plain));
+    }
+
+    [Fact]
+    public void A_truncated_handshake_message_is_rejected_clearly()
+    {
+        using var responder = new NoiseXXHandshake(false, X25519KeyPair.Generate());
+        var error = Assert.Throws<NoiseException>(() => responder.ReadMessage(new byte[10], new byte[64]));
+        Assert.Contains("shorter", error.Message);
+    }
+
+    [Fact]
+    public async Task Secure_channels_carry_bytes_both_ways_and_authenticate_identities()
+    {
+        var (left, right) = MemoryConnection.CreatePair(Multiaddr.Parse("/memory/1"), Multiaddr.Parse("/memory/2"));
+        var alice = Identity.Generate();
+        var bob = Identity.Generate();
+        var dialing = NoiseSecurity.SecureOutboundAsync(left, alice, bob.PeerId);
+        var accepting = NoiseSecurity.SecureInboundAsync(right, bob);
+        await using var a = await dialing.WaitAsync(TestHosts.Timeout);
+        await using var b = await accepting.WaitAsync(TestHosts.Timeout);
+        Assert.Equal(bob.PeerId, a.RemotePeer);
+        Assert.Equal(alice.PeerId, b.RemotePeer);
+
+        // More than one Noise frame (65519 bytes of plaintext each) in one write.
+        var big = new byte[200_000];
+        new Random(5).NextBytes(big);
+        await a.Output.WriteAsync(big);
+        await a.Output.CompleteAsync();
+        var received = await TestHosts.ReadToEndAsync(b.Input, CancellationToken.None).WaitAsync(TestHosts.Timeout);
+        Assert.Equal(big, received);
+
+        await b.Output.WriteAsync(Encoding.UTF8.GetBytes("pong"));
+        await b.Output.FlushAsync();
+        var reply = await a.Input.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+        Assert.Equal("pong", Encoding.UTF8.GetString(reply.Buffer));
+    }
+
+    [Fact]
+    public async Task The_dialer_rejects_a_peer_that_is_not_the_one_it_dialled()
+    {
+        var (left, right) = MemoryConnection.CreatePair(Multiaddr.Parse("/memory/1"), Multiaddr.Parse("/memory/2"));
+        var expected = Identity.Generate().PeerId;
+        var dialing = NoiseSecurity.SecureOutboundAsync(left, Identity.Generate(), expected);
+        var accepting = NoiseSecurity.SecureInboundAsync(right, Identity.Generate());
+        var error = await Assert.ThrowsAsync<NoiseException>(() => dialing.WaitAsync(TestHosts.Timeout));
+        Assert.Contains(expected.ToString(), error.Message);
+        await left.DisposeAsync(); // as the host does after a failed handshake
+        await Assert.ThrowsAsync<NoiseException>(() => accepting.WaitAsync(TestHosts.Timeout));
+    }
+
+    [Fact]
+    public async Task A_corrupted_transport_frame_ends_the_channel_with_an_error()
+    {
+        using var initiator = new NoiseXXHandshake(true, X25519KeyPair.Generate());
+        using var responder = new NoiseXXHandshake(false, X25519KeyPair.Generate());
+        var buffer = new byte[1024];
+        var plain = new byte[1024];
+        for (int i = 0; i < 3; i++)
+        {
+            var (writer, reader) = i % 2 == 0 ? (initiator, responder) : (responder, initiator);
+            int n = writer.WriteMessage(default, buffer);
+            reader.ReadMessage(buffer.AsSpan(0, n), plain);
+        }
+        var (iSend, _) = initiator.Split();
+        var (rSend, rReceive) = responder.Split();
+        var wire = new Pipe();
+        var back = new Pipe();
+        var someone = Identity.Generate();
+        await using var channel = new NoiseSecureChannel(new DuplexPipe(wire.Reader, back.Writer), rSend, rReceive, someone.PeerId, someone.PublicKey, []);
+
+        int length = iSend.EncryptWithAd(default, "hello"u8, buffer.AsSpan(2));
+        buffer[0] = 0;
+        buffer[1] = (byte)length;
+        buffer[2 + length - 1] ^= 0x01; // flip a bit of the tag
+        await wire.Writer.WriteAsync(buffer.AsMemory(0, 2 + length));
+        var error = await Assert.ThrowsAsync<NoiseException>(async () => await channel.Input.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout));
+        Assert.Contains("bad MAC", error.Message);
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input => input;
+        public PipeWriter Output => output;
+    }
+}

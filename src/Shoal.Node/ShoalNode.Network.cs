@@ -45,6 +45,9 @@ public sealed partial class ShoalNode
         await network.FetchDagAsync(root, ct).ConfigureAwait(false);
     }
 
+    /// <summary>The libp2p host once the node is started (the registry mirror registers its blob-root protocol on it).</summary>
+    internal Shoal.Net.IP2pHost? P2pHost => _network?.Host;
+
     public Task<IReadOnlyList<string>> SwarmConnectAsync(string multiaddr, CancellationToken ct = default) => Network.ConnectAsync(multiaddr, ct);
     public Task<IReadOnlyList<SwarmPeer>> SwarmPeersAsync(CancellationToken ct = default) => Task.FromResult(Network.Peers());
     public Task<IReadOnlyList<string>> SwarmAddrsAsync(CancellationToken ct = default) => Task.FromResult(Network.ListenAddresses);

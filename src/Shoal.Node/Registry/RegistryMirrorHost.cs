@@ -54,6 +54,7 @@ public static class RegistryMirrorHost
             throw;
         }
         server.Owns(mirror);
+        RegistryPrometheus.Attach(node.Metrics, mirror.Metrics);
         Mirrors.AddOrUpdate(node, mirror);
         // Provider records expire; what this node held before a restart is announced again.
         await swarm.ReannounceAsync(ct).ConfigureAwait(false);

@@ -82,6 +82,7 @@ public static class RegistryMirrorHost
                 Url = string.IsNullOrWhiteSpace(registry.Url) ? null : new Uri(registry.Url),
                 Username = string.IsNullOrEmpty(registry.Username) ? null : registry.Username,
                 Password = string.IsNullOrEmpty(registry.Password) ? null : registry.Password,
+                Public = registry.Public,
             };
         return options;
     }

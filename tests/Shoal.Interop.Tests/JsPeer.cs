@@ -52,7 +52,10 @@ public sealed class JsPeer : IAsyncDisposable
     }
 
     /// <summary>Starts peer.mjs with <paramref name="arguments"/> (e.g. "--seed", "x") and waits for its ready line.</summary>
-    public static async Task<JsPeer> StartAsync(params string[] arguments)
+    public static Task<JsPeer> StartAsync(params string[] arguments) => StartScriptAsync("peer.mjs", arguments);
+
+    /// <summary>Starts another script of interop/ that speaks the same JSON-lines protocol (e.g. bitswap-peer.mjs).</summary>
+    public static async Task<JsPeer> StartScriptAsync(string script, params string[] arguments)
     {
         var interop = InteropDirectory();
         var start = new ProcessStartInfo("node")
@@ -65,7 +68,7 @@ public sealed class JsPeer : IAsyncDisposable
         };
         start.ArgumentList.Add("--import");
         start.ArgumentList.Add("./polyfill.mjs");
-        start.ArgumentList.Add("peer.mjs");
+        start.ArgumentList.Add(script);
         foreach (var a in arguments) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
         var peer = new JsPeer(process);

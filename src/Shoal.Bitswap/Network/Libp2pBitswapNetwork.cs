@@ -130,7 +130,8 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         return _outbound[peer];
     }
 
-    /// <summary>Peers do not write on our outbound stream; reading it tells us when they reset or close it.</summary>
+    /// <summary>Peers do not write on our outbound stream (Helia half-closes it at once, which is normal); reading
+    /// it tells us when they reset it, and then the next send opens a new one.</summary>
     private async Task WatchOutboundAsync(PeerId peer, Outbound outbound, CancellationToken ct)
     {
         try
@@ -139,17 +140,16 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
             {
                 var result = await outbound.Stream.Input.ReadAsync(ct).ConfigureAwait(false);
                 outbound.Stream.Input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled) break;
+                if (result.IsCompleted || result.IsCanceled) return;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (OperationCanceledException)
+        catch (Exception)
         {
-            return;
+            Drop(peer, outbound);
         }
-        Drop(peer, outbound);
     }
 
     private void Drop(PeerId peer, Outbound outbound)
@@ -170,6 +170,8 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         // The peer speaks Bitswap: make sure the core knows it even if our probe has not finished.
         Report(peer, BitswapProtocolIds.VersionOf(stream.Protocol));
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stop.Token);
+        var assembler = new FrameAssembler();
+        var decoded = new List<BitswapMessage>();
         var reader = stream.Input;
         try
         {
@@ -179,17 +181,20 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
                 var buffer = result.Buffer;
                 try
                 {
-                    while (BitswapMessageCodec.TryReadFrame(ref buffer, out var body))
-                    {
-                        var message = BitswapMessageCodec.Decode(body); // copies what it keeps
-                        await _listener!.OnMessageReceivedAsync(peer, message, linked.Token).ConfigureAwait(false);
-                    }
-                    if (result.IsCompleted) return;
+                    // Copy out as we go (consuming the pipe) rather than waiting for a whole frame in it: a
+                    // stream's receive window only reopens for consumed bytes, and a message may be 4 MiB.
+                    assembler.Feed(ref buffer, decoded);
                 }
                 finally
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);
                 }
+                foreach (var message in decoded)
+                {
+                    await _listener!.OnMessageReceivedAsync(peer, message, linked.Token).ConfigureAwait(false);
+                }
+                decoded.Clear();
+                if (result.IsCompleted) return;
             }
         }
         catch (BitswapProtocolException)
@@ -199,6 +204,10 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
             // The peer went away or we are stopping.
+        }
+        finally
+        {
+            assembler.Dispose();
         }
     }
 

@@ -50,12 +50,15 @@ public sealed partial class ShoalNode
     {
         using var activity = NodeTracing.Source.StartActivity("cat");
         activity?.SetTag("shoal.cid", cid.ToString());
+        // Online, a missing file is fetched as one session (all its blocks wanted at once) before it is read.
+        if (IsOnline && !await LocalBlocks.HasAsync(cid, ct).ConfigureAwait(false)) await EnsureLocalDagAsync(cid, ct).ConfigureAwait(false);
         return await UnixFsContent.OpenAsync(Blocks, cid, offset, length, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> PinAddAsync(Cid cid, CancellationToken ct = default)
     {
         // Pinning fetches the whole DAG, as Kubo does, so the pin really protects content held here.
+        await EnsureLocalDagAsync(cid, ct).ConfigureAwait(false);
         await foreach (var _ in DagWalker.WalkBlocksAsync(Blocks, cid, ct).ConfigureAwait(false)) { }
         Pins.Add(cid);
         return [cid.ToString()];

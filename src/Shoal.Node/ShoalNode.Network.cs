@@ -31,7 +31,22 @@ public sealed partial class ShoalNode
     internal ValueTask<Block?> FetchFromNetworkAsync(Cid cid, CancellationToken ct) =>
         _network is { } n ? n.FetchAsync(cid, ct) : ValueTask.FromResult<Block?>(null);
 
-    private Task AnnounceAsync(Cid root, CancellationToken ct) => _network?.ProvideAsync(root, ct) ?? Task.CompletedTask;
+    private async Task AnnounceAsync(Cid root, CancellationToken ct)
+    {
+        if (_network is not { } network) return;
+        if (await LocalBlocks.GetAsync(root, ct).ConfigureAwait(false) is { } block) await network.NotifyAddedAsync(block, ct).ConfigureAwait(false);
+        await network.ProvideAsync(root, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>When online, brings the whole DAG under <paramref name="root"/> into the local store in one Bitswap session.</summary>
+    public async Task EnsureLocalDagAsync(Cid root, CancellationToken ct)
+    {
+        if (_network is not { } network) return;
+        await network.FetchDagAsync(root, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The libp2p host once the node is started (the registry mirror registers its blob-root protocol on it).</summary>
+    internal Shoal.Net.IP2pHost? P2pHost => _network?.Host;
 
     public Task<IReadOnlyList<string>> SwarmConnectAsync(string multiaddr, CancellationToken ct = default) => Network.ConnectAsync(multiaddr, ct);
     public Task<IReadOnlyList<SwarmPeer>> SwarmPeersAsync(CancellationToken ct = default) => Task.FromResult(Network.Peers());

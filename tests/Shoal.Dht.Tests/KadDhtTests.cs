@@ -87,6 +87,37 @@ public sealed class KadDhtTests
     }
 
     [Fact]
+    public async Task Providers_are_still_found_after_30_percent_of_the_nodes_went_away()
+    {
+        await using var cluster = new Cluster();
+        for (int i = 0; i < 20; i++)
+        {
+            var (_, dht) = await cluster.AddAsync();
+            if (i > 0) await dht.BootstrapAsync().WaitAsync(Wait);
+        }
+        var provider = cluster.Nodes[7];
+        var cid = RandomCid();
+        Assert.True(await provider.Dht.AnnounceAsync(cid).WaitAsync(Wait) >= 10);
+
+        // Six nodes vanish without a word (never the provider); their entries stay in everybody's tables.
+        var random = new Random(11);
+        var gone = cluster.Nodes.Where(n => n != provider).OrderBy(_ => random.Next()).Take(6).ToList();
+        foreach (var node in gone)
+        {
+            await node.Dht.DisposeAsync();
+            await node.Host.DisposeAsync();
+            cluster.Nodes.Remove(node);
+        }
+        foreach (var (host, dht) in cluster.Nodes)
+        {
+            if (host == provider.Host) continue;
+            using var cts = new CancellationTokenSource(Wait);
+            var found = await dht.FindProvidersAsync(cid, 1, cts.Token).ToListAsync(cts.Token);
+            Assert.Equal(provider.Host.LocalPeer, Assert.Single(found).Id);
+        }
+    }
+
+    [Fact]
     public async Task Client_mode_node_queries_but_is_never_added_to_routing_tables()
     {
         await using var cluster = new Cluster();

@@ -14,15 +14,15 @@ public class ConfigLoaderTests
     [Fact]
     public void Yaml_and_json_files_give_the_same_config()
     {
-        var yaml = ConfigLoader.Parse("Addresses:\n  Api: 127.0.0.1:7001\n  Swarm: [/ip4/127.0.0.1/tcp/0]\nLimits:\n  MaxConnections: 33\nDht:\n  Mode: client\nBitswap:\n  ServerEnabled: false\n", yaml: true);
-        var json = ConfigLoader.Parse("""{"addresses": {"api": "127.0.0.1:7001", "swarm": ["/ip4/127.0.0.1/tcp/0"]}, "Limits": {"MaxConnections": 33}, "Dht": {"Mode": "client"}, "Bitswap": {"ServerEnabled": false}}""", yaml: false);
+        var yaml = ConfigLoader.Parse("Addresses:\n  Api: 127.0.0.1:7001\n  Swarm: [/ip4/127.0.0.1/tcp/0]\nLimits:\n  MaxConnections: 33\nDht:\n  Mode: client\nGateway:\n  FetchMissing: false\n", yaml: true);
+        var json = ConfigLoader.Parse("""{"addresses": {"api": "127.0.0.1:7001", "swarm": ["/ip4/127.0.0.1/tcp/0"]}, "Limits": {"MaxConnections": 33}, "Dht": {"Mode": "client"}, "Gateway": {"FetchMissing": false}}""", yaml: false);
         foreach (var c in new[] { yaml, json })
         {
             Assert.Equal("127.0.0.1:7001", c.Addresses.Api);
             Assert.Equal(["/ip4/127.0.0.1/tcp/0"], c.Addresses.Swarm);
             Assert.Equal(33, c.Limits.MaxConnections);
             Assert.Equal("client", c.Dht.Mode);
-            Assert.False(c.Bitswap.ServerEnabled);
+            Assert.False(c.Gateway.FetchMissing);
             Assert.Equal(new LimitsConfig().MaxWantlistSize, c.Limits.MaxWantlistSize);
         }
     }

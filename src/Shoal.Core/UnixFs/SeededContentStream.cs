@@ -53,6 +53,13 @@ public sealed class SeededContentStream : Stream
         int n = (int)Math.Min(buffer.Length, _length - _position);
         for (int i = 0; i < n;)
         {
+            if (_blockOffset == 64 && n - i >= 64)
+            {
+                KeystreamBlock(_state, buffer.Slice(i, 64));
+                _state[12]++;
+                i += 64;
+                continue;
+            }
             if (_blockOffset == 64) NextBlock();
             int take = Math.Min(64 - _blockOffset, n - i);
             _block.AsSpan(_blockOffset, take).CopyTo(buffer[i..]);
@@ -71,24 +78,47 @@ public sealed class SeededContentStream : Stream
 
     private void NextBlock()
     {
-        Span<uint> x = stackalloc uint[16];
-        _state.CopyTo(x);
-        for (int round = 0; round < 10; round++)
-        {
-            Quarter(x, 0, 4, 8, 12); Quarter(x, 1, 5, 9, 13); Quarter(x, 2, 6, 10, 14); Quarter(x, 3, 7, 11, 15);
-            Quarter(x, 0, 5, 10, 15); Quarter(x, 1, 6, 11, 12); Quarter(x, 2, 7, 8, 13); Quarter(x, 3, 4, 9, 14);
-        }
-        for (int i = 0; i < 16; i++) BinaryPrimitives.WriteUInt32LittleEndian(_block.AsSpan(4 * i), x[i] + _state[i]);
+        KeystreamBlock(_state, _block);
         _state[12]++;
         _blockOffset = 0;
     }
 
-    private static void Quarter(Span<uint> x, int a, int b, int c, int d)
+    /// <summary>One ChaCha20 block (20 rounds) with the state in locals so the JIT keeps it in registers.</summary>
+    private static void KeystreamBlock(uint[] state, Span<byte> output)
     {
-        x[a] += x[b]; x[d] = BitOperations.RotateLeft(x[d] ^ x[a], 16);
-        x[c] += x[d]; x[b] = BitOperations.RotateLeft(x[b] ^ x[c], 12);
-        x[a] += x[b]; x[d] = BitOperations.RotateLeft(x[d] ^ x[a], 8);
-        x[c] += x[d]; x[b] = BitOperations.RotateLeft(x[b] ^ x[c], 7);
+        uint x0 = state[0], x1 = state[1], x2 = state[2], x3 = state[3], x4 = state[4], x5 = state[5], x6 = state[6], x7 = state[7];
+        uint x8 = state[8], x9 = state[9], x10 = state[10], x11 = state[11], x12 = state[12], x13 = state[13], x14 = state[14], x15 = state[15];
+        for (int round = 0; round < 10; round++)
+        {
+            Quarter(ref x0, ref x4, ref x8, ref x12); Quarter(ref x1, ref x5, ref x9, ref x13);
+            Quarter(ref x2, ref x6, ref x10, ref x14); Quarter(ref x3, ref x7, ref x11, ref x15);
+            Quarter(ref x0, ref x5, ref x10, ref x15); Quarter(ref x1, ref x6, ref x11, ref x12);
+            Quarter(ref x2, ref x7, ref x8, ref x13); Quarter(ref x3, ref x4, ref x9, ref x14);
+        }
+        BinaryPrimitives.WriteUInt32LittleEndian(output, x0 + state[0]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[4..], x1 + state[1]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[8..], x2 + state[2]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[12..], x3 + state[3]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[16..], x4 + state[4]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[20..], x5 + state[5]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[24..], x6 + state[6]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[28..], x7 + state[7]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[32..], x8 + state[8]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[36..], x9 + state[9]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[40..], x10 + state[10]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[44..], x11 + state[11]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[48..], x12 + state[12]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[52..], x13 + state[13]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[56..], x14 + state[14]);
+        BinaryPrimitives.WriteUInt32LittleEndian(output[60..], x15 + state[15]);
+    }
+
+    private static void Quarter(ref uint a, ref uint b, ref uint c, ref uint d)
+    {
+        a += b; d = BitOperations.RotateLeft(d ^ a, 16);
+        c += d; b = BitOperations.RotateLeft(b ^ c, 12);
+        a += b; d = BitOperations.RotateLeft(d ^ a, 8);
+        c += d; b = BitOperations.RotateLeft(b ^ c, 7);
     }
 
     public override void Flush() { }

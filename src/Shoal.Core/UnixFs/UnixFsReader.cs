@@ -127,6 +127,19 @@ public sealed class UnixFsReader
         }
     }
 
+    /// <summary>Opens the file (or a range of it) as a forward-only stream whose Length is the range's length
+    /// (HTTP Range responses). Throws for a missing root block or a non-file before returning.</summary>
+    public async Task<Stream> OpenReadAsync(Cid root, long offset = 0, long? length = null, CancellationToken ct = default)
+    {
+        var stat = await StatAsync(root, ct).ConfigureAwait(false);
+        if (stat.Type is not (UnixFsType.File or UnixFsType.Raw))
+            throw new InvalidOperationException($"{root} is a UnixFS {stat.Type}, not a file");
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        long available = Math.Max(0, stat.Size - offset);
+        long count = length is long l ? Math.Min(l, available) : available;
+        return new UnixFsReadStream(ReadAsync(root, offset, count, ct), count);
+    }
+
     /// <summary>Copies the file (or a range of it) to <paramref name="destination"/>; returns bytes written.</summary>
     public async Task<long> CopyToAsync(Cid root, Stream destination, long offset = 0, long? length = null, CancellationToken ct = default)
     {

@@ -44,6 +44,21 @@ public sealed class YamuxFlowControl(uint maxReceiveWindow = 16 * 1024 * 1024)
         return delta;
     }
 
+    /// <summary>
+    /// The reader looked at everything buffered and needs more before it can consume (a length-prefixed message
+    /// larger than the window, e.g. a 1 MiB Bitswap message): grow the window so the rest can arrive, up to the
+    /// maximum; without this a message bigger than the window deadlocks the stream. Returns the update delta.
+    /// </summary>
+    public uint OnReaderStalled()
+    {
+        if (Buffered < ReceiveWindow / 2 || ReceiveWindow >= maxReceiveWindow) return 0;
+        ReceiveWindow = (uint)Math.Min((long)ReceiveWindow * 2, maxReceiveWindow);
+        long delta = ReceiveWindow - Buffered - ReceiveCredit;
+        if (delta <= 0) return 0;
+        ReceiveCredit += (uint)delta;
+        return (uint)delta;
+    }
+
     /// <summary>Credit returned for data dropped unread (the reader is gone), so the peer is never stalled by a closed reader.</summary>
     public uint OnDiscarded(uint length)
     {

@@ -156,6 +156,16 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
         if (delta > 0) _session.EnqueueControl(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.None, Id, delta), this);
     }
 
+    private void OnReaderStalled()
+    {
+        uint delta;
+        lock (_lock)
+        {
+            delta = _finReceived || _reset ? 0 : _flow.OnReaderStalled();
+        }
+        if (delta > 0) _session.EnqueueControl(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.None, Id, delta), this);
+    }
+
     private void OnReaderCompleted()
     {
         uint credit;
@@ -248,9 +258,11 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
         public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
         {
             long count = _last.Slice(_last.Start, consumed).Length;
+            bool wantsMore = examined.Equals(_last.End);
             _last = default;
             inner.AdvanceTo(consumed, examined);
             if (count > 0) stream.OnConsumed(count);
+            if (wantsMore) stream.OnReaderStalled();
         }
 
         public override void CancelPendingRead() => inner.CancelPendingRead();

@@ -51,7 +51,10 @@ public sealed record BitswapStatResult(
     IReadOnlyList<string> Wantlist, IReadOnlyList<string> Peers)
 {
     public int ProvideBufLen { get; init; }
+    /// <summary>Shoal extensions: CIDs wanted right now, fetches in progress, peers speaking Bitswap.</summary>
+    public int WantlistSize { get; init; }
     public long Sessions { get; init; }
+    public int BitswapPeers { get; init; }
 }
 
 /// <summary>`stats bw`: Kubo's BandwidthStats shape.</summary>

@@ -33,17 +33,31 @@ public sealed class ShoalApiClient : INodeApi
         return ListenEndpoint.Parse(address).ToHttpUrl();
     }
 
-    /// <summary>The daemon serving <paramref name="repo"/>, from its <c>api</c> file, if it answers; otherwise null.</summary>
+    /// <summary>
+    /// The daemon serving <paramref name="repo"/>, from its <c>api</c> file, or null when no daemon runs there
+    /// (no api file, or a stale one left by a crash: the repo lock is free). A daemon that holds the lock is
+    /// used even if it is slow to answer, so a busy machine never silently turns a command offline.
+    /// </summary>
     public static async Task<ShoalApiClient?> TryConnectAsync(ShoalRepo repo, CancellationToken ct)
     {
         string text;
         try { text = (await File.ReadAllTextAsync(repo.ApiFilePath, ct).ConfigureAwait(false)).Trim(); }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException) { return null; }
         if (!ListenEndpoint.TryParse(text, out var endpoint, out _)) return null;
-        var client = new ShoalApiClient(endpoint!.ToHttpUrl());
-        if (await client.IsAliveAsync(ct).ConfigureAwait(false)) return client;
-        await client.DisposeAsync().ConfigureAwait(false);
-        return null;
+        if (!IsRepoLocked(repo)) return null;
+        return new ShoalApiClient(endpoint!.ToHttpUrl());
+    }
+
+    /// <summary>True while a daemon holds the repository's lock file.</summary>
+    public static bool IsRepoLocked(ShoalRepo repo)
+    {
+        try
+        {
+            using var probe = new FileStream(Path.Combine(repo.Path, ShoalDaemon.LockFileName), FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (FileNotFoundException) { return false; }
+        catch (IOException) { return true; }
     }
 
     /// <summary>True when the daemon answers /version within a short probe time.</summary>

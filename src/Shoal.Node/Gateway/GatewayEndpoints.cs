@@ -99,6 +99,7 @@ public static class GatewayEndpoints
             {
                 // Fetch the root first so a missing DAG is a clean 404, not a truncated 200.
                 _ = await store.GetAsync(cid, timeout.Token).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found");
+                if (!head && store == node.Blocks) await node.EnsureLocalDagAsync(cid, ctx.RequestAborted).ConfigureAwait(false);
                 ctx.Response.ContentType = CarType + "; version=1";
                 headers.ContentDisposition = $"attachment; filename=\"{cid}.car\"";
                 if (head) return 200;
@@ -106,6 +107,8 @@ public static class GatewayEndpoints
                 return 200;
             }
             default:
+                _ = await store.GetAsync(cid, timeout.Token).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found");
+                if (!head && store == node.Blocks) await node.EnsureLocalDagAsync(cid, ctx.RequestAborted).ConfigureAwait(false);
                 return await ServeFileAsync(ctx, store, cid, head, timeout.Token).ConfigureAwait(false);
         }
     }

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Shoal.Bitswap;
 using Shoal.Core;
 using Shoal.Net;
 
@@ -17,14 +18,28 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly P2pHost _host;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _bootstrap;
-    private readonly DateTime _started = DateTime.UtcNow;
+    private readonly Libp2pBitswapNetwork _bitswapNetwork;
+    private readonly Bitswap.Bitswap _bitswap;
+    private long _activeFetches;
+    private readonly Shoal.Net.Routing.IContentRouting? _routing = null;
+    private (DateTime At, long In, long Out) _lastBandwidth = (DateTime.UtcNow, 0, 0);
 
-    private NodeNetwork(ShoalNode node, P2pHost host)
+    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap)
     {
         _node = node;
         _host = host;
+        _bitswapNetwork = bitswapNetwork;
+        _bitswap = bitswap;
         _bootstrap = BootstrapAsync(_stopping.Token);
     }
+
+    public static BitswapStrategy ParseStrategy(string name) => name switch
+    {
+        "bitswap-1.1" => BitswapStrategy.Bitswap11,
+        "bitswap-1.2" => BitswapStrategy.Bitswap12,
+        "shoal" => BitswapStrategy.Shoal,
+        _ => throw new ConfigException("Bitswap.Strategy", $"'{name}' is not one of: {string.Join(", ", ConfigLoader.Strategies)}"),
+    };
 
     public P2pHost Host => _host;
 
@@ -54,7 +69,15 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"cannot listen on {string.Join(", ", listen)}: {e.Message}", e);
         }
-        var network = new NodeNetwork(node, host);
+        var options = BitswapOptions.For(ParseStrategy(config.Bitswap.Strategy)) with
+        {
+            MaxQueuedWantsPerPeer = config.Limits.MaxWantlistSize,
+            MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
+        };
+        var bitswapNetwork = new Libp2pBitswapNetwork(host);
+        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options, providers: null);
+        bitswap.Start();
+        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
     }
@@ -100,7 +123,70 @@ internal sealed class NodeNetwork : IAsyncDisposable
         ShoalNode.AgentVersion,
         [.. _host.Protocols]);
 
-    public ValueTask<Block?> FetchAsync(Cid cid, CancellationToken ct) => ValueTask.FromResult<Block?>(null);
+    /// <summary>One block from peers, bounded by Bitswap.FetchTimeoutSeconds; null when nobody sent it in time.</summary>
+    public async ValueTask<Block?> FetchAsync(Cid cid, CancellationToken ct)
+    {
+        if (!CanSearch) return null;
+        using var activity = NodeTracing.Source.StartActivity("fetch block");
+        activity?.SetTag("shoal.cid", cid.ToString());
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds));
+        Interlocked.Increment(ref _activeFetches);
+        try
+        {
+            return await _bitswap.GetBlockAsync(cid, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            activity?.SetTag("shoal.timeout", true);
+            return null;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeFetches);
+        }
+    }
+
+    /// <summary>
+    /// Fetches a whole DAG into the store in one Bitswap session (many wants in flight, every peer that has
+    /// blocks used). Fails when no block arrives for Bitswap.FetchTimeoutSeconds, however long the whole takes.
+    /// </summary>
+    public async Task FetchDagAsync(Cid root, CancellationToken ct)
+    {
+        if (!CanSearch) throw new KeyNotFoundException($"block {root} not found locally, and no peer is connected to ask");
+        using var activity = NodeTracing.Source.StartActivity("fetch dag");
+        activity?.SetTag("shoal.cid", root.ToString());
+        var idle = TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds);
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stalled.CancelAfter(idle);
+        var progress = new InlineProgress<FetchDagResult>(_ => stalled.CancelAfter(idle));
+        Interlocked.Increment(ref _activeFetches);
+        try
+        {
+            var result = await _bitswap.FetchDagAsync(root, DagPbLinkExtractor.Instance, progress, stalled.Token).ConfigureAwait(false);
+            activity?.SetTag("shoal.blocks", result.Blocks);
+            activity?.SetTag("shoal.bytes", result.Bytes);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"fetching {root}: no block arrived from any peer for {idle.TotalSeconds:0} s");
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _activeFetches);
+        }
+    }
+
+    /// <summary>False when asking would only wait for the timeout: no peer connected and no content routing to find one.</summary>
+    private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is not null;
+
+    /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
+    public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);
+
+    private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 
     public Task ProvideAsync(Cid cid, CancellationToken ct) => Task.CompletedTask;
 
@@ -166,9 +252,28 @@ internal sealed class NodeNetwork : IAsyncDisposable
     }
 #pragma warning restore CS1998
 
-    public BitswapStatResult BitswapStat() => new(0, 0, 0, 0, 0, 0, 0, [], []);
+    public BitswapStatResult BitswapStat()
+    {
+        var s = _bitswap.Stats;
+        return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
+            s.BlocksSent, s.DataSent, s.MessagesReceived, [], [.. _host.ConnectedPeers.Select(p => p.ToString())])
+        {
+            WantlistSize = s.Wantlist,
+            Sessions = Interlocked.Read(ref _activeFetches),
+            BitswapPeers = s.Peers,
+        };
+    }
 
-    public BandwidthStatResult BandwidthStat() => new(0, 0, 0, 0);
+    /// <summary>Bitswap payload bytes in and out (the bulk of the traffic), with rates since the previous call.</summary>
+    public BandwidthStatResult BandwidthStat()
+    {
+        var s = _bitswap.Stats;
+        var now = DateTime.UtcNow;
+        var last = _lastBandwidth;
+        var seconds = Math.Max((now - last.At).TotalSeconds, 1e-3);
+        _lastBandwidth = (now, s.DataReceived, s.DataSent);
+        return new BandwidthStatResult(s.DataReceived, s.DataSent, (s.DataReceived - last.In) / seconds, (s.DataSent - last.Out) / seconds);
+    }
 
     private void UpdateMetrics(NodeMetrics m)
     {
@@ -189,6 +294,8 @@ internal sealed class NodeNetwork : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         try { await _bootstrap.ConfigureAwait(false); }
         catch (OperationCanceledException) { }
+        await _bitswap.DisposeAsync().ConfigureAwait(false);
+        await _bitswapNetwork.DisposeAsync().ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }

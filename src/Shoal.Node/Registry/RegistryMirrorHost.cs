@@ -18,11 +18,10 @@ public static class RegistryMirrorHost
     /// <summary>The mirror's files under the repository: manifests, blob index, download spool.</summary>
     public const string DirectoryName = "registry";
 
-    /// <summary>Starts the mirror over the node's own routing and Bitswap fetch. Until the node exposes its
-    /// libp2p host, providers cannot be asked for roots, so blobs come from the upstream (and are still
-    /// stored as DAGs and announced); pass the host to the other overload once it does.</summary>
+    /// <summary>Starts the mirror over the node's libp2p host (when started), its content routing and its
+    /// Bitswap fetch. Offline, blobs come from the upstream and are still stored as DAGs.</summary>
     public static Task<HttpServerHost?> StartAsync(ShoalNode node, CancellationToken ct) =>
-        StartAsync(node, host: null, routing: null, ct);
+        StartAsync(node, node.P2pHost, routing: null, ct);
 
     /// <summary>Starts the mirror with an explicit libp2p host (for <see cref="BlobRootProtocol"/>) and content
     /// routing (the DHT); null routing means the node's own provide / find-providers.</summary>
@@ -55,6 +54,7 @@ public static class RegistryMirrorHost
             throw;
         }
         server.Owns(mirror);
+        RegistryPrometheus.Attach(node.Metrics, mirror.Metrics);
         Mirrors.AddOrUpdate(node, mirror);
         // Provider records expire; what this node held before a restart is announced again.
         await swarm.ReannounceAsync(ct).ConfigureAwait(false);
@@ -82,6 +82,7 @@ public static class RegistryMirrorHost
                 Url = string.IsNullOrWhiteSpace(registry.Url) ? null : new Uri(registry.Url),
                 Username = string.IsNullOrEmpty(registry.Username) ? null : registry.Username,
                 Password = string.IsNullOrEmpty(registry.Password) ? null : registry.Password,
+                Public = registry.Public,
             };
         return options;
     }

@@ -80,8 +80,8 @@ public sealed class NodeMetrics
         BitswapBlocksSent.IncTo(s.BlocksSent);
         BitswapDataSent.IncTo(s.DataSent);
         BitswapMessagesReceived.IncTo(s.MessagesReceived);
-        BitswapWantlistSize.Set(s.Wantlist.Count);
-        BitswapPeers.Set(s.Peers.Count);
+        BitswapWantlistSize.Set(s.WantlistSize);
+        BitswapPeers.Set(s.BitswapPeers);
         BitswapSessions.Set(s.Sessions);
     }
 }

@@ -5,7 +5,7 @@ namespace Shoal.Lab.Content;
 /// Real CIDs and bytes come from Shoal.Core's importer when the catalog is built with data; block payloads
 /// are then shared in memory between simulated nodes (not copied per node).
 /// </summary>
-public sealed class ContentBlock(int id, int size, int[] children, object? cid = null, ReadOnlyMemory<byte> data = default)
+public sealed class ContentBlock(int id, int size, int[] children, Shoal.Core.Block? block = null)
 {
     public int Id { get; } = id;
     /// <summary>Encoded block size in bytes.</summary>
@@ -13,9 +13,8 @@ public sealed class ContentBlock(int id, int size, int[] children, object? cid =
     /// <summary>Catalog ids of the blocks this one links to (empty for leaves).</summary>
     public int[] Children { get; } = children;
     public bool IsLeaf => Children.Length == 0;
-    /// <summary>The block's CID (a Shoal.Core Cid) when the catalog holds real blocks.</summary>
-    public object? Cid { get; } = cid;
-    public ReadOnlyMemory<byte> Data { get; } = data;
+    /// <summary>The real block (CID and bytes) when the catalog was built by an importer; null in a size-only catalog.</summary>
+    public Shoal.Core.Block? Block { get; } = block;
 }
 
 /// <summary>One independently addressed file: a generated file, or one layer of an image. Fetching an object fetches all its parts.</summary>

@@ -40,14 +40,14 @@ public sealed class ContentCatalog
         {
             var parts = new List<ContentPart>();
             for (var i = 0; i < o.PartSizes.Count; i++)
-                parts.Add(c.AddSyntheticPart(o.Name, o.PartSizes.Count == 1 ? o.Name : $"{o.Name}/layer{i}", o.PartSizes[i], o.ChunkSize));
+                parts.Add(c.AddSyntheticPart(o.Name, PartName(o, i), o.PartSizes[i], o.ChunkSize, o.Profile == "helia" ? 1024 : LinksPerNode));
             c._byObject[o.Name] = parts;
         }
         return c;
     }
 
     /// <summary>Adds a part whose blocks were produced elsewhere (a real importer), root first.</summary>
-    public ContentPart AddPart(string objectName, string name, long size, IReadOnlyList<(int Size, int[] ChildIndexes, object Cid, ReadOnlyMemory<byte> Data)> blocks)
+    public ContentPart AddPart(string objectName, string name, long size, IReadOnlyList<(Shoal.Core.Block Block, int[] ChildIndexes)> blocks)
     {
         HasData = true;
         var baseId = _blocks.Count;
@@ -55,7 +55,7 @@ public sealed class ContentCatalog
         for (var i = 0; i < blocks.Count; i++)
         {
             var b = blocks[i];
-            _blocks.Add(new ContentBlock(baseId + i, b.Size, b.ChildIndexes.Select(x => baseId + x).ToArray(), b.Cid, b.Data));
+            _blocks.Add(new ContentBlock(baseId + i, b.Block.Data.Length, b.ChildIndexes.Select(x => baseId + x).ToArray(), b.Block));
             ids[i] = baseId + i;
         }
         var part = new ContentPart(_parts.Count, objectName, name, size, baseId, ids);
@@ -66,7 +66,10 @@ public sealed class ContentCatalog
 
     public void SetObjectParts(string objectName, IReadOnlyList<ContentPart> parts) => _byObject[objectName] = parts;
 
-    private ContentPart AddSyntheticPart(string objectName, string name, long size, int chunk)
+    /// <summary>"image/layer2" for image layers, the object's name for a single file.</summary>
+    public static string PartName(ObjectDefinition o, int index) => o.PartSizes.Count == 1 && o.Kind == ObjectKind.File ? o.Name : $"{o.Name}/layer{index}";
+
+    private ContentPart AddSyntheticPart(string objectName, string name, long size, int chunk, int linksPerNode)
     {
         // Build bottom-up like a balanced UnixFS importer, then renumber root-first breadth-first.
         var leaves = (int)Math.Max(1, (size + chunk - 1) / chunk);
@@ -81,9 +84,9 @@ public sealed class ContentCatalog
         while (level.Count > 1)
         {
             var next = new List<(int, List<int>)>();
-            for (var i = 0; i < level.Count; i += LinksPerNode)
+            for (var i = 0; i < level.Count; i += linksPerNode)
             {
-                var children = Enumerable.Range(i, Math.Min(LinksPerNode, level.Count - i)).ToList();
+                var children = Enumerable.Range(i, Math.Min(linksPerNode, level.Count - i)).ToList();
                 next.Add((children.Count * (LinkBytes + BlockSizeFieldBytes) + 16, children));
             }
             levels.Add(next);

@@ -198,7 +198,8 @@ public static class DefinitionReader
             var type = o.Field("type").String("file");
             var profile = o.Field("profile").String("kubo");
             if (profile is not ("kubo" or "kubo-v1" or "helia")) throw o.Field("profile").Error($"unknown import profile '{profile}'; known: kubo, kubo-v1, helia");
-            var chunk = o.Field("chunkSize").IsMissing ? (profile == "kubo-v1" ? 1024 * 1024 : DefaultChunkSize) : (int)o.Field("chunkSize").Bytes();
+            // Profiles' chunk sizes as Shoal.Core's importer defines them: Kubo 256 KiB (v0 and v1), Helia 1 MiB.
+            var chunk = o.Field("chunkSize").IsMissing ? (profile == "helia" ? 1024 * 1024 : DefaultChunkSize) : (int)o.Field("chunkSize").Bytes();
             if (chunk > MaxChunkSize) throw o.Field("chunkSize").Error($"must be at most {Quantity.FormatBytes(MaxChunkSize)} (Bitswap's block limit)");
             switch (type)
             {

@@ -6,7 +6,7 @@ namespace Shoal.Lab.Drivers;
 public static class LabDrivers
 {
     /// <summary>The Bitswap strategies need a catalog of real blocks; set by the Bitswap adapter.</summary>
-    public static ICatalogBuilder? BlockCatalogBuilder { get; set; }
+    public static ICatalogBuilder? BlockCatalogBuilder { get; set; } = new UnixFsCatalogBuilder();
 
     public static ILabDriver Sim() => new SimDriver(BlockCatalogBuilder);
     public static ILabDriver Local(string? shoalBinary) => throw new NotSupportedException("the local driver is not available yet");

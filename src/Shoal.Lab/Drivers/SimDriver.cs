@@ -47,9 +47,9 @@ public sealed class SimDriver(ICatalogBuilder? blockBuilder = null) : ILabDriver
             {
                 var strategy = StrategyCatalog.Create(peer);
                 ContentCatalog catalog = synthetic;
-                if (strategy is BitswapStrategy)
+                if (strategy is BitswapSimStrategy)
                 {
-                    withData ??= (blockBuilder ?? throw new NotSupportedException("the Bitswap strategies need a catalog builder with real blocks")).Build(scenario.Objects, seed);
+                    withData ??= (blockBuilder ?? new UnixFsCatalogBuilder()).Build(scenario.Objects, seed);
                     catalog = withData;
                 }
                 // Each repetition gets its own seed, derived from the run's seed so a run is reproducible as a whole.

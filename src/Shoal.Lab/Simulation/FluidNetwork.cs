@@ -82,6 +82,7 @@ public sealed class FluidNetwork
             _up[message.From].BytesCarried += message.WireBytes;
             _down[message.To].BytesCarried += message.WireBytes;
             _events.At(at, () => Deliver(message));
+            if (message.OnTransmitted is { } sent) _events.At(_events.Now + serialization, sent);
             return;
         }
         if (c.Active is null) StartFlow(c, message);
@@ -314,6 +315,7 @@ public sealed class FluidNetwork
             c.LastDeliveryNs = at;
             var m = f.Message;
             _events.At(at, () => Deliver(m));
+            if (m.OnTransmitted is { } sent) _events.At(_events.Now, sent);
             if (c.Pending.Count > 0)
             {
                 var next = c.Pending.Dequeue();

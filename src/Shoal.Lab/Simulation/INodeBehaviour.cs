@@ -46,3 +46,9 @@ public abstract class SimStrategy
 
     public virtual INodeBehaviour CreateRegistry(SimNodeHost host) => throw new NotSupportedException($"{Name} uses no registry");
 }
+
+/// <summary>A behaviour that keeps its own traffic statistics (e.g. Bitswap's) and fills the node's counters at the end of a run.</summary>
+public interface INodeStatsSource
+{
+    void FillCounters(NodeCounters counters);
+}

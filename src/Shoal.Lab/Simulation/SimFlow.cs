@@ -23,4 +23,8 @@ public sealed class SimFlow
 }
 
 /// <summary>A message between two simulated nodes: an opaque payload for the receiving behaviour and its size on the wire.</summary>
-public sealed record SimMessage(int From, int To, object Payload, long WireBytes, string Kind, int Lane = 0);
+public sealed record SimMessage(int From, int To, object Payload, long WireBytes, string Kind, int Lane = 0)
+{
+    /// <summary>Called (as an event at that instant) when the message's last byte has left the sender.</summary>
+    public Action? OnTransmitted { get; init; }
+}

@@ -46,11 +46,24 @@ public sealed class SimNodeHost
     /// <summary>Bytes waiting or in flight on this node's connection to <paramref name="peer"/>.</summary>
     public long QueuedBytesTo(int peer, int lane = 0) => _sim.Network.QueuedBytes(Index, peer, lane);
 
-    public void Send(int to, object payload, long wireBytes, string kind, int lane = 0)
+    /// <summary>Sends a message; <paramref name="onTransmitted"/> runs when its last byte left this node (not if it went offline first).</summary>
+    public void Send(int to, object payload, long wireBytes, string kind, int lane = 0, Action? onTransmitted = null)
     {
         if (!IsOnline(Index)) return;
-        _sim.Network.Send(new SimMessage(Index, to, payload, wireBytes, kind, lane));
+        Action? sent = null;
+        if (onTransmitted is not null)
+        {
+            var epoch = Epoch;
+            sent = () => { if (epoch == Epoch && IsOnline(Index)) onTransmitted(); };
+        }
+        _sim.Network.Send(new SimMessage(Index, to, payload, wireBytes, kind, lane) { OnTransmitted = sent });
     }
+
+    /// <summary>Adds CPU time (Stopwatch ticks) under this strategy's profile stack, e.g. "engine;MessageReceived" (nested in receive).</summary>
+    public void AddProfile(string stack, long stopwatchTicks) => _sim.AddNestedProfile(stack, stopwatchTicks);
+
+    /// <summary>The behaviour of another node of this run (for strategies that connect both ends of a link).</summary>
+    public INodeBehaviour BehaviourOf(int node) => _sim.Hosts[node].Behaviour;
 
     /// <summary>Calls <see cref="INodeBehaviour.Timer"/> at <paramref name="atNs"/> unless the node went offline meanwhile.</summary>
     public void SetTimer(long atNs, long token)

@@ -165,6 +165,7 @@ public sealed class SimulationRun
         double lastFinish = 0;
         foreach (var host in _hosts)
         {
+            if (host.Behaviour is INodeStatsSource stats) stats.FillCounters(host.Counters);
             var c = host.Counters;
             var i = host.Index;
             bool? verified = null;
@@ -303,6 +304,13 @@ public sealed class SimulationRun
         var t0 = Stopwatch.GetTimestamp();
         action();
         AddProfile($"sim;node;{_strategy.Name};{what}", Stopwatch.GetTimestamp() - t0);
+    }
+
+    /// <summary>Time inside a node callback, attributed below it; the callback's own entry keeps only the rest (self time).</summary>
+    internal void AddNestedProfile(string stack, long ticks)
+    {
+        AddProfile($"sim;node;{_strategy.Name};receive;{stack}", ticks);
+        AddProfile($"sim;node;{_strategy.Name};receive", -ticks);
     }
 
     private void AddProfile(string stack, long ticks)

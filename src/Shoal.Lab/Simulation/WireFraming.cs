@@ -25,9 +25,11 @@ public static class WireFraming
     public const int HttpRequestBytes = 800;
 
     /// <summary>A libp2p stream message (varint-length-prefixed) over Yamux, Noise and TCP/IP.</summary>
-    public static long Libp2p(long messageBytes)
+    public static long Libp2p(long messageBytes) => Libp2pFramed(messageBytes + VarintSize(messageBytes));
+
+    /// <summary>Like <see cref="Libp2p"/> for a message whose size already includes its length prefix.</summary>
+    public static long Libp2pFramed(long framed)
     {
-        var framed = messageBytes + Shoal.Lab.Simulation.WireFraming.VarintSize(messageBytes);
         framed += Ceil(framed, YamuxMaxFrame) * YamuxHeader;
         framed += Ceil(framed, NoiseFramePayload) * NoiseFrameOverhead;
         return Tcp(framed);

@@ -16,7 +16,7 @@ public static class StrategyCatalog
         "registry" => new RegistryStrategy(),
         "ideal" => new IdealStrategy(),
         _ when Extra.TryGetValue(peer.Strategy, out var f) => f(peer),
-        _ when BitswapStrategy.Supports(peer.Strategy) => new BitswapStrategy(peer),
+        _ when BitswapSimStrategy.Supports(peer.Strategy) => new BitswapSimStrategy(peer),
         _ => throw new NotSupportedException($"strategy '{peer.Strategy}' is not available in the simulator"),
     };
 }

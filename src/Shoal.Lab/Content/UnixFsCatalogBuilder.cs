@@ -1,0 +1,66 @@
+using Shoal.Core;
+using Shoal.Lab.Definitions;
+
+namespace Shoal.Lab.Content;
+
+/// <summary>
+/// Builds a catalog of real blocks: each part's bytes come from Shoal.Core's <see cref="SeededContentStream"/>
+/// (seeded by scenario seed, object and part, so runs are reproducible), imported with the object's UnixFS
+/// profile. Blocks are kept once in memory and shared by every simulated node.
+/// </summary>
+public sealed class UnixFsCatalogBuilder : ICatalogBuilder
+{
+    public ContentCatalog Build(IReadOnlyList<ObjectDefinition> objects, int randomSeed)
+    {
+        var catalog = new ContentCatalog();
+        var seen = new HashSet<Cid>();
+        foreach (var o in objects)
+        {
+            var parts = new List<ContentPart>();
+            for (var i = 0; i < o.PartSizes.Count; i++)
+            {
+                var name = ContentCatalog.PartName(o, i);
+                var (root, store) = Import($"shoal-lab/{randomSeed}/{name}", o.PartSizes[i], o);
+                parts.Add(catalog.AddPart(o.Name, name, o.PartSizes[i], Blocks(root, store, seen)));
+            }
+            catalog.SetObjectParts(o.Name, parts);
+        }
+        return catalog;
+    }
+
+    /// <summary>The bytes of a part, as the builder generates them (for verifying what a node reassembles).</summary>
+    public static Stream PartContent(int randomSeed, string partName, long size) => new SeededContentStream($"shoal-lab/{randomSeed}/{partName}", size);
+
+    private static (Cid Root, MemoryBlockStore Store) Import(string seed, long size, ObjectDefinition o)
+    {
+        var store = new MemoryBlockStore();
+        var options = UnixFsImportOptions.FromProfile(o.Profile) with { ChunkSize = o.ChunkSize };
+        using var content = new SeededContentStream(seed, size);
+        var result = UnixFsImporter.ImportAsync(content, store, options).GetAwaiter().GetResult();
+        return (result.Root, store);
+    }
+
+    /// <summary>The part's blocks root first (depth first, each once), with the indexes of each block's children.</summary>
+    private static List<(Block Block, int[] ChildIndexes)> Blocks(Cid root, MemoryBlockStore store, HashSet<Cid> seen)
+    {
+        var order = new List<Block>();
+        var index = new Dictionary<Cid, int>();
+        var stack = new Stack<Cid>();
+        stack.Push(root);
+        while (stack.Count > 0)
+        {
+            var cid = stack.Pop();
+            if (index.ContainsKey(cid)) continue;
+            var block = store.GetAsync(cid).AsTask().GetAwaiter().GetResult() ?? throw new InvalidDataException($"imported DAG lacks block {cid}");
+            if (!seen.Add(cid)) throw new InvalidDataException($"block {cid} occurs in two parts; the Lab needs each block in one part");
+            index[cid] = order.Count;
+            order.Add(block);
+            var links = Links(block);
+            for (var i = links.Count - 1; i >= 0; i--) stack.Push(links[i]);
+        }
+        return order.Select(b => (b, Links(b).Select(c => index[c]).ToArray())).ToList();
+    }
+
+    private static List<Cid> Links(Block block)
+        => block.Cid.Codec == MulticodecCode.DagPb ? DagPb.Decode(block.Data.Span).Links.Select(l => l.Hash).ToList() : [];
+}

@@ -34,6 +34,27 @@ public sealed class RegistryMirror : IAsyncDisposable
         _manifests = new ManifestStore(Path.Combine(options.DataDirectory, "manifests"));
         _tags = new TagCache(time ?? TimeProvider.System, options.TagTtl);
         _downloads = new BlobDownloads(Path.Combine(options.DataDirectory, "spool"), swarm, Metrics, _log);
+        Access = new AccessGate(options, Upstream, time ?? TimeProvider.System);
+    }
+
+    public AccessGate Access { get; }
+
+    /// <summary>False (and the response written) when the client may not have this content.</summary>
+    private async Task<bool> AdmitAsync(HttpContext context, Uri? upstream, string name, string kind, string reference, CancellationToken ct)
+    {
+        if (!Access.Guards(upstream)) return true;
+        switch (await Access.CheckAsync(context, upstream!, name, kind, reference, ct).ConfigureAwait(false))
+        {
+            case AccessGate.Decision.Allowed:
+                return true;
+            case AccessGate.Decision.Denied:
+                await AccessGate.DenyAsync(context, ct).ConfigureAwait(false);
+                return false;
+            default:
+                await OciError.WriteAsync(context, kind == "blobs" ? OciErrorCode.BlobUnknown : OciErrorCode.ManifestUnknown,
+                    "the upstream cannot confirm this client's access", ct).ConfigureAwait(false);
+                return false;
+        }
     }
 
     public RegistryMetrics Metrics { get; }
@@ -89,6 +110,7 @@ public sealed class RegistryMirror : IAsyncDisposable
             return;
         }
         var upstream = Upstream.Resolve(ns);
+        if (!await AdmitAsync(context, upstream, name, "manifests", reference, ct).ConfigureAwait(false)) return;
         StoredManifest? manifest;
         try
         {
@@ -242,6 +264,7 @@ public sealed class RegistryMirror : IAsyncDisposable
             await OciError.WriteAsync(context, OciErrorCode.DigestInvalid, $"invalid digest '{reference}'", ct).ConfigureAwait(false);
             return;
         }
+        if (!await AdmitAsync(context, Upstream.Resolve(ns), name, "blobs", digest!.ToString(), ct).ConfigureAwait(false)) return;
         var source = await _swarm.LocateAsync(digest!, ct).ConfigureAwait(false);
         if (source is { IsLocal: true })
         {

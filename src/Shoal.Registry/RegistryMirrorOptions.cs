@@ -41,4 +41,9 @@ public sealed class UpstreamRegistryOptions
     public Uri? Url { get; set; }
     public string? Username { get; set; }
     public string? Password { get; set; }
+
+    /// <summary>With credentials configured the mirror can cache private images, so by default each client's
+    /// own access is checked at this registry before cached content is served. True skips that check:
+    /// everything from this registry may be served to anyone who can reach the mirror.</summary>
+    public bool Public { get; set; }
 }

@@ -154,4 +154,28 @@ public class HostTests
         Assert.Single(await PingService.PingAsync(a, b.LocalPeer, 1).WithTimeout());
         Assert.Contains(b.LocalPeer, a.ConnectedPeers);
     }
+
+    [Fact]
+    public async Task New_handlers_are_pushed_to_connected_peers_with_identify_push()
+    {
+        var network = new MemoryNetwork();
+        await using var a = await TestHosts.StartMemoryAsync(network);
+        await using var b = await TestHosts.StartMemoryAsync(network);
+        var aKnowsB = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var bKnowsA = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var pushed = new TaskCompletionSource<IdentifyResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.PeerIdentified += (p, _) => { if (p == b.LocalPeer) aKnowsB.TrySetResult(); };
+        b.PeerIdentified += (p, r) =>
+        {
+            if (p != a.LocalPeer) return;
+            bKnowsA.TrySetResult();
+            if (r.Protocols.Contains("/new/1.0.0")) pushed.TrySetResult(r);
+        };
+        await a.ConnectAsync(TestHosts.AddressOf(b)).WithTimeout();
+        await Task.WhenAll(aKnowsB.Task, bKnowsA.Task).WithTimeout();
+
+        a.SetStreamHandler("/new/1.0.0", (s, ct) => Task.CompletedTask);
+        await pushed.Task.WithTimeout();
+        Assert.Contains("/new/1.0.0", b.GetPeerInfo(a.LocalPeer)!.Protocols);
+    }
 }

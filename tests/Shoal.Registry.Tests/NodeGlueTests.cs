@@ -52,6 +52,11 @@ public sealed class NodeGlueTests : IAsyncLifetime
         await mirror.Downloads.IdleAsync().WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal(_image.Blobs.Count(), mirror.Metrics.BlobsFromUpstream);
 
+        // The node's Prometheus endpoint carries the mirror's counters.
+        using var api = new HttpClient { BaseAddress = new Uri(daemon.Info.Api) };
+        var scrape = await api.GetStringAsync("/metrics");
+        Assert.Contains($"shoal_registry_blobs_total{{source=\"upstream\"}} {_image.Blobs.Count()}", scrape);
+
         // Each blob is a UnixFS DAG in the node's own block store, indexed by digest.
         var index = new BlobIndex(Path.Combine(repo.Path, NodeMirrorHost.DirectoryName, "index"));
         foreach (var blob in _image.Blobs)

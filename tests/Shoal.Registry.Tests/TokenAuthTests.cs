@@ -74,10 +74,55 @@ public sealed class TokenAuthTests : IAsyncLifetime
         }
         await using var authorised = await StartMirrorAsync(withCredentials: true);
         using var c2 = MirrorClient.For(authorised);
+        c2.DefaultRequestHeaders.Authorization = Basic(TokenServer.User, TokenServer.Password);
         using var index = await c2.SendAsync(MirrorClient.ManifestRequest(HttpMethod.Get, "/v2/private/app/manifests/latest" + ns));
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
         Assert.Equal(_private.Index.Digest, MirrorClient.Header(index, "Docker-Content-Digest"));
         var layer = await c2.GetByteArrayAsync($"/v2/private/app/blobs/{_private.Layers[0].Digest}{ns}");
         Assert.Equal(_private.Layers[0].Content, layer);
     }
+
+    [Fact]
+    public async Task A_mirror_with_credentials_serves_cached_private_content_only_to_clients_the_upstream_authorises()
+    {
+        var ns = "?ns=" + _registry.HostPort;
+        await using var mirror = await StartMirrorAsync(withCredentials: true);
+        using var alice = MirrorClient.For(mirror);
+        alice.DefaultRequestHeaders.Authorization = Basic(TokenServer.User, TokenServer.Password);
+        var layer = _private.Layers[0];
+        Assert.Equal(layer.Content, await alice.GetByteArrayAsync($"/v2/private/app/blobs/{layer.Digest}{ns}")); // now cached
+
+        using var anonymous = MirrorClient.For(mirror);
+        using var refused = await anonymous.GetAsync($"/v2/private/app/blobs/{layer.Digest}{ns}");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.StartsWith("Basic", MirrorClient.Header(refused, "WWW-Authenticate"));
+        using var refusedManifest = await anonymous.SendAsync(MirrorClient.ManifestRequest(HttpMethod.Get, $"/v2/private/app/manifests/{_private.Manifest.Digest}{ns}"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refusedManifest.StatusCode);
+        using var mallory = MirrorClient.For(mirror);
+        mallory.DefaultRequestHeaders.Authorization = Basic(TokenServer.User, "guess");
+        using var wrong = await mallory.GetAsync($"/v2/private/app/blobs/{layer.Digest}{ns}");
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+
+        // Public repositories of the same registry stay open to anonymous clients.
+        using var publicIndex = await anonymous.SendAsync(MirrorClient.ManifestRequest(HttpMethod.Get, "/v2/public/app/manifests/latest" + ns));
+        Assert.Equal(HttpStatusCode.OK, publicIndex.StatusCode);
+        Assert.Equal(_public.Layers[0].Content, await anonymous.GetByteArrayAsync($"/v2/public/app/blobs/{_public.Layers[0].Digest}{ns}"));
+    }
+
+    [Fact]
+    public async Task A_registry_configured_public_is_served_to_anyone()
+    {
+        var options = new RegistryMirrorOptions { Listen = "127.0.0.1:0", DataDirectory = _dir.Sub("mirror-public") };
+        options.Registries[_registry.HostPort] = new UpstreamRegistryOptions
+        {
+            Url = _registry.Url, Username = TokenServer.User, Password = TokenServer.Password, Public = true,
+        };
+        await using var mirror = await RegistryMirrorHost.StartAsync(options);
+        using var anonymous = MirrorClient.For(mirror);
+        var layer = _private.Layers[0];
+        Assert.Equal(layer.Content, await anonymous.GetByteArrayAsync($"/v2/private/app/blobs/{layer.Digest}?ns={_registry.HostPort}"));
+    }
+
+    private static System.Net.Http.Headers.AuthenticationHeaderValue Basic(string user, string password) =>
+        new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(user + ":" + password)));
 }

@@ -55,7 +55,7 @@ public sealed class P2pHost : IP2pHost
 
     public event Action<PeerId>? PeerConnected;
     public event Action<PeerId>? PeerDisconnected;
-    /// <summary>Raised when identify with a newly connected peer completes (its protocols are then in <see cref="GetPeerInfo"/>).</summary>
+    /// <summary>Raised when identify with a newly connected peer completes, and again when it pushes a change (its protocols are then in <see cref="GetPeerInfo"/>).</summary>
     public event Action<PeerId, IdentifyResult>? PeerIdentified;
 
     /// <summary>Starts listening on <see cref="HostOptions.ListenAddresses"/>.</summary>
@@ -114,10 +114,48 @@ public sealed class P2pHost : IP2pHost
     {
         ArgumentException.ThrowIfNullOrEmpty(protocol);
         ArgumentNullException.ThrowIfNull(handler);
+        bool added = !_handlers.ContainsKey(protocol);
         _handlers[protocol] = handler;
+        if (added) PushIdentifyToConnectedPeers();
     }
 
-    public bool RemoveStreamHandler(string protocol) => _handlers.TryRemove(protocol, out _);
+    public bool RemoveStreamHandler(string protocol)
+    {
+        if (!_handlers.TryRemove(protocol, out _)) return false;
+        PushIdentifyToConnectedPeers();
+        return true;
+    }
+
+    /// <summary>Our protocol list changed: tell connected peers that accept identify push (go and js update their peer store from it).</summary>
+    private void PushIdentifyToConnectedPeers()
+    {
+        if (_disposed != 0) return;
+        P2pConnection[] connections;
+        lock (_lock) connections = _connections.Values.ToArray();
+        foreach (var connection in connections)
+        {
+            var info = PeerStore.Get(connection.RemotePeer);
+            if (info is not null && info.Protocols.Contains(IdentifyService.PushProtocolId)) Track(PushIdentifyAsync(connection));
+        }
+    }
+
+    private async Task PushIdentifyAsync(P2pConnection connection)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_shutdown.Token);
+            timeout.CancelAfter(Options.StreamNegotiationTimeout);
+            var stream = await OpenStreamAsync(connection, [IdentifyService.PushProtocolId], timeout.Token).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                await IdentifyService.HandleAsync(this, stream, timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException)
+        {
+            // Best effort: the peer learns our protocols at its next identify.
+        }
+    }
 
     public PeerInfo? GetPeerInfo(PeerId peer) => PeerStore.Get(peer);
 
@@ -314,13 +352,18 @@ public sealed class P2pHost : IP2pHost
                 await stream.CloseWriteAsync(timeout.Token).ConfigureAwait(false);
                 result = await IdentifyService.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
             }
-            PeerStore.SetIdentify(connection.RemotePeer, result);
-            PeerIdentified?.Invoke(connection.RemotePeer, result);
+            OnIdentified(connection.RemotePeer, result);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or OperationCanceledException or InvalidOperationException)
         {
             // A peer without identify is still usable; it just stays unknown in the peer store.
         }
+    }
+
+    internal void OnIdentified(PeerId peer, IdentifyResult result)
+    {
+        PeerStore.SetIdentify(peer, result);
+        PeerIdentified?.Invoke(peer, result);
     }
 
     private async Task HandleInboundStreamAsync(P2pConnection connection, YamuxStream stream, CancellationToken token)

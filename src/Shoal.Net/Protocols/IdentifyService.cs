@@ -96,6 +96,6 @@ public static class IdentifyService
     internal static async Task HandlePushAsync(P2pHost host, IP2pStream stream, CancellationToken cancellationToken)
     {
         var result = await ReadAsync(stream, cancellationToken).ConfigureAwait(false);
-        host.PeerStore.SetIdentify(stream.RemotePeer, result);
+        host.OnIdentified(stream.RemotePeer, result);
     }
 }

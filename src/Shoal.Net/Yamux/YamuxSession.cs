@@ -39,6 +39,7 @@ public sealed class YamuxSession : IAsyncDisposable
     private TaskCompletionSource<bool>? _pendingPing;
     private uint _pendingPingId;
     private long _rttTicks;
+    private Exception? _keepAliveFailure;
 
     // Resumable state of a data frame whose payload is still arriving.
     private YamuxStream? _dataStream;
@@ -183,7 +184,7 @@ public sealed class YamuxSession : IAsyncDisposable
         {
             await ReadLoopAsync().ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_cts.IsCancellationRequested) { }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested) { error = _keepAliveFailure; }
         catch (YamuxProtocolException e) { error = e; goAwayCode = GoAwayProtocolError; }
         catch (Exception e) when (e is IOException or InvalidOperationException) { error = e; goAwayCode = GoAwayInternalError; }
 
@@ -377,15 +378,16 @@ public sealed class YamuxSession : IAsyncDisposable
             {
                 if (delay > TimeSpan.Zero) await Task.Delay(delay, Options.TimeProvider, token).ConfigureAwait(false);
                 delay = Options.KeepAliveInterval;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(Options.KeepAliveTimeout);
+                using var deadline = new CancellationTokenSource(Options.KeepAliveTimeout, Options.TimeProvider);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, deadline.Token);
                 try
                 {
                     await PingAsync(timeout.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    // Dead peer: end the session.
+                    // Dead peer: end the session and say why.
+                    _keepAliveFailure = new TimeoutException($"Yamux keepalive ping unanswered for {Options.KeepAliveTimeout}.");
                     _cts.Cancel();
                     return;
                 }

@@ -21,6 +21,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly Libp2pBitswapNetwork _bitswapNetwork;
     private readonly Bitswap.Bitswap _bitswap;
     private long _activeFetches;
+    private readonly Shoal.Net.Routing.IContentRouting? _routing = null;
     private (DateTime At, long In, long Out) _lastBandwidth = (DateTime.UtcNow, 0, 0);
 
     private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap)
@@ -125,6 +126,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// <summary>One block from peers, bounded by Bitswap.FetchTimeoutSeconds; null when nobody sent it in time.</summary>
     public async ValueTask<Block?> FetchAsync(Cid cid, CancellationToken ct)
     {
+        if (!CanSearch) return null;
         using var activity = NodeTracing.Source.StartActivity("fetch block");
         activity?.SetTag("shoal.cid", cid.ToString());
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -151,6 +153,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// </summary>
     public async Task FetchDagAsync(Cid root, CancellationToken ct)
     {
+        if (!CanSearch) throw new KeyNotFoundException($"block {root} not found locally, and no peer is connected to ask");
         using var activity = NodeTracing.Source.StartActivity("fetch dag");
         activity?.SetTag("shoal.cid", root.ToString());
         var idle = TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds);
@@ -173,6 +176,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
             Interlocked.Decrement(ref _activeFetches);
         }
     }
+
+    /// <summary>False when asking would only wait for the timeout: no peer connected and no content routing to find one.</summary>
+    private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is not null;
 
     /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
     public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);

@@ -29,4 +29,6 @@ public sealed class RegistryUpstreamConfig
     public string Url { get; set; } = "";
     public string Username { get; set; } = "";
     public string Password { get; set; } = "";
+    /// <summary>Serve this registry's cached content to anyone, without checking each client's access upstream.</summary>
+    public bool Public { get; set; }
 }

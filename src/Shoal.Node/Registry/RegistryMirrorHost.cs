@@ -54,6 +54,7 @@ public static class RegistryMirrorHost
             throw;
         }
         server.Owns(mirror);
+        RegistryPrometheus.Attach(node.Metrics, mirror.Metrics);
         Mirrors.AddOrUpdate(node, mirror);
         // Provider records expire; what this node held before a restart is announced again.
         await swarm.ReannounceAsync(ct).ConfigureAwait(false);
@@ -81,6 +82,7 @@ public static class RegistryMirrorHost
                 Url = string.IsNullOrWhiteSpace(registry.Url) ? null : new Uri(registry.Url),
                 Username = string.IsNullOrEmpty(registry.Username) ? null : registry.Username,
                 Password = string.IsNullOrEmpty(registry.Password) ? null : registry.Password,
+                Public = registry.Public,
             };
         return options;
     }

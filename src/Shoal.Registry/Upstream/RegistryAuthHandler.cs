@@ -41,7 +41,10 @@ public sealed class RegistryAuthHandler : DelegatingHandler
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var uri = request.RequestUri ?? throw new InvalidOperationException("request without URI");
-        var key = CacheKey(uri, request.Method);
+        // A request may carry the credentials of the mirror's client (access checks); tokens are then cached per identity.
+        var clientCredentials = request.Options.TryGetValue(ClientCredentials, out var c) ? c : null;
+        var credentials = clientCredentials ?? _credentialsFor(uri);
+        var key = CacheKey(uri, request.Method) + (clientCredentials is null ? "" : "@client:" + Identity(clientCredentials));
         if (request.Headers.Authorization is null && _cache.TryGetValue(key, out var cached) && cached.ExpiresAt > _time.GetUtcNow())
             request.Headers.Authorization = cached.Header;
 
@@ -50,7 +53,6 @@ public sealed class RegistryAuthHandler : DelegatingHandler
 
         var challenge = AuthChallenge.Parse(response.Headers.WwwAuthenticate.ToString());
         if (challenge is null) return response;
-        var credentials = _credentialsFor(uri);
         AuthenticationHeaderValue? header = null;
         var expires = _time.GetUtcNow().AddSeconds(DefaultTokenLifetimeSeconds);
         if (challenge.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) && challenge["realm"] is { } realm)
@@ -101,6 +103,13 @@ public sealed class RegistryAuthHandler : DelegatingHandler
         return (token, lifetime);
     }
 
+    /// <summary>Set on a request to authenticate as the mirror's client (empty options = anonymous) instead of the configured account.</summary>
+    public static readonly HttpRequestOptionsKey<UpstreamRegistryOptions> ClientCredentials = new("Shoal.Registry.ClientCredentials");
+
+    private static string Identity(UpstreamRegistryOptions credentials) =>
+        credentials.Username is null ? "anonymous"
+            : credentials.Username + ":" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(credentials.Password ?? "")));
+
     private static AuthenticationHeaderValue BasicHeader(UpstreamRegistryOptions credentials) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials.Username + ":" + credentials.Password)));
 
@@ -121,6 +130,7 @@ public sealed class RegistryAuthHandler : DelegatingHandler
     private static async Task<HttpRequestMessage> CloneAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var clone = new HttpRequestMessage(request.Method, request.RequestUri) { Version = request.Version };
+        foreach (var option in request.Options) ((IDictionary<string, object?>)clone.Options)[option.Key] = option.Value;
         foreach (var h in request.Headers)
             if (!h.Key.Equals("Authorization", StringComparison.OrdinalIgnoreCase)) clone.Headers.TryAddWithoutValidation(h.Key, h.Value);
         if (request.Content is not null)

@@ -123,6 +123,20 @@ public sealed class UpstreamClient : IDisposable
         return response.Content.Headers.ContentLength ?? -1;
     }
 
+    /// <summary>Whether <paramref name="client"/> (empty = anonymous) may pull this manifest or blob at the upstream:
+    /// a HEAD with the client's identity. A 404 counts as allowed (the caller answers it as not found).</summary>
+    public async Task<bool> CanPullAsync(Uri baseUri, string name, string kind, string reference, UpstreamRegistryOptions client, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, Endpoint(baseUri, name, kind, reference));
+        if (kind == "manifests")
+            foreach (var type in OciMediaTypes.AcceptedManifests) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(type));
+        request.Options.Set(RegistryAuthHandler.ClientCredentials, client);
+        using var response = await SendAsync(request, ct).ConfigureAwait(false);
+        if (AccessGate.IsDenied(response.StatusCode)) return false;
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotFound) return true;
+        throw new UpstreamUnavailableException($"upstream answered {(int)response.StatusCode} to an access check for {name}");
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         try

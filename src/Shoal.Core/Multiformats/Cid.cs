@@ -88,10 +88,8 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>
             if (v0.Version != 0) throw new FormatException("base58 CID without multibase prefix must be CIDv0");
             return v0;
         }
-        bytes = Multibase.Decode(text);
-        var cid = FromBytes(bytes);
-        if (cid.Version == 0) throw new FormatException("CIDv0 must not carry a multibase prefix");
-        return cid;
+        // A multibase string holding a bare sha2-256 multihash is read as CIDv0, as go-cid and js multiformats do.
+        return FromBytes(Multibase.Decode(text));
     }
 
     public static bool TryParse([NotNullWhen(true)] string? text, [NotNullWhen(true)] out Cid? cid)

@@ -16,6 +16,7 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
     private readonly ConcurrentDictionary<PeerId, Outbound> _outbound = new();
     private readonly ConcurrentDictionary<PeerId, byte> _reported = new();
     private readonly ConcurrentDictionary<PeerId, byte> _dropped = new();
+    private readonly ConcurrentDictionary<IP2pStream, PeerId> _inbound = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<Task, byte> _background = new();
     private IBitswapNetworkListener? _listener;
@@ -78,6 +79,10 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
     {
         _dropped[peer] = 0;
         if (_outbound.TryRemove(peer, out var outbound)) outbound.Stream.Reset();
+        foreach (var kv in _inbound)
+        {
+            if (kv.Value.Equals(peer)) kv.Key.Reset();
+        }
         if (_reported.TryRemove(peer, out _)) _listener?.OnPeerDisconnected(peer);
         return ValueTask.CompletedTask;
     }
@@ -173,6 +178,7 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         var assembler = new FrameAssembler();
         var decoded = new List<BitswapMessage>();
         var reader = stream.Input;
+        _inbound[stream] = peer;
         try
         {
             while (true)
@@ -194,6 +200,11 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
                     await _listener!.OnMessageReceivedAsync(peer, message, linked.Token).ConfigureAwait(false);
                 }
                 decoded.Clear();
+                if (_dropped.ContainsKey(peer))
+                {
+                    stream.Reset(); // we cut this peer off (it lied)
+                    return;
+                }
                 if (result.IsCompleted) return;
             }
         }
@@ -207,6 +218,7 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         }
         finally
         {
+            _inbound.TryRemove(stream, out _);
             assembler.Dispose();
         }
     }

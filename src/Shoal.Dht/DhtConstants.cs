@@ -15,6 +15,12 @@ public static class DhtConstants
     /// <summary>Largest message accepted or sent (go and js cap at 4 MiB).</summary>
     public const int MaxMessageSize = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Largest request a server reads: requests carry one key and at most a provider entry (go and js send well under
+    /// 1 KiB), so 16 streams per peer can make us buffer at most 1 MiB instead of 64 MiB.
+    /// </summary>
+    public const int MaxRequestSize = 64 * 1024;
+
     /// <summary>Longest key accepted: a sha2-512 multihash is 66 bytes, peer ids are at most ~42; leaves headroom.</summary>
     public const int MaxKeyLength = 256;
 

@@ -494,7 +494,7 @@ public sealed class KadDht : IContentRouting, IAsyncDisposable
                     idle.CancelAfter(_options.RequestTimeout);
                     try
                     {
-                        request = await DhtStreamIO.ReadAsync(stream.Input, idle.Token).ConfigureAwait(false);
+                        request = await DhtStreamIO.ReadAsync(stream.Input, idle.Token, DhtConstants.MaxRequestSize).ConfigureAwait(false);
                     }
                     catch (DhtProtocolException)
                     {

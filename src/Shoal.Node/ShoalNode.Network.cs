@@ -35,7 +35,7 @@ public sealed partial class ShoalNode
     {
         if (_network is not { } network) return;
         if (await LocalBlocks.GetAsync(root, ct).ConfigureAwait(false) is { } block) await network.NotifyAddedAsync(block, ct).ConfigureAwait(false);
-        await network.ProvideAsync(root, ct).ConfigureAwait(false);
+        network.ProvideInBackground(root);
     }
 
     /// <summary>When online, brings the whole DAG under <paramref name="root"/> into the local store in one Bitswap session.</summary>

@@ -270,6 +270,19 @@ public sealed class KadDhtTests
         Assert.True(await EndsWithResetOrCloseAsync(s2));
         await s2.DisposeAsync();
 
+        // 2b. A well-formed but huge request (100 KiB key): refused at the request size cap, before parsing.
+        var s2b = await OpenDhtStreamAsync(attacker, serverHost);
+        try
+        {
+            await DhtStreamIO.WriteAsync(s2b.Output, new DhtMessage { Type = DhtMessage.Types.MessageType.FindNode, Key = ByteString.CopyFrom(new byte[100 * 1024]) }, CancellationToken.None);
+        }
+        catch (IOException)
+        {
+            // The server may reset while we are still sending: that is the refusal.
+        }
+        Assert.True(await EndsWithResetOrCloseAsync(s2b));
+        await s2b.DisposeAsync();
+
         // 3. A provider record about someone else.
         var s3 = await OpenDhtStreamAsync(attacker, serverHost);
         var forged = new DhtMessage { Type = DhtMessage.Types.MessageType.AddProvider, Key = ByteString.CopyFrom(RandomCid().Hash.Bytes.Span) };
@@ -297,7 +310,7 @@ public sealed class KadDhtTests
         Assert.True(await EndsWithResetOrCloseAsync(s4));
         await s4.DisposeAsync();
         Assert.Equal(20, server.ProviderRecordCount);
-        Assert.True(server.ServerStats.RequestsRefused >= 4);
+        Assert.True(server.ServerStats.RequestsRefused >= 5);
 
         // The node still serves others.
         var (_, honest) = await cluster.AddAsync();

@@ -153,4 +153,28 @@ public class Libp2pInteropTests
         var fromJs = await js.SendAsync("streams", new { target = shoal.LocalPeer.ToString(), protocol = Echo, count = 100, bytes = 256 * 1024 }, TimeSpan.FromSeconds(60));
         Assert.True(fromJs.GetProperty("allEqual").GetBoolean());
     }
+
+    [Fact]
+    public async Task Hang_ups_are_seen_on_both_sides()
+    {
+        await using var shoal = await StartShoalAsync();
+        await using var js = await JsPeer.StartAsync();
+        string shoalId = shoal.LocalPeer.ToString();
+
+        // Shoal closes the connection: js notices.
+        await shoal.ConnectAsync(js.TcpAddress).WaitAsync(Timeout);
+        await js.WaitForEventAsync("peer:connect", e => e.GetProperty("peerId").GetString() == shoalId);
+        await shoal.DisconnectAsync(js.PeerId);
+        await js.WaitForEventAsync("peer:disconnect", e => e.GetProperty("peerId").GetString() == shoalId);
+        Assert.DoesNotContain(js.PeerId, shoal.ConnectedPeers);
+
+        // js hangs up: Shoal raises PeerDisconnected.
+        var disconnected = new TaskCompletionSource<PeerId>(TaskCreationOptions.RunContinuationsAsynchronously);
+        shoal.PeerDisconnected += p => disconnected.TrySetResult(p);
+        await shoal.ConnectAsync(js.TcpAddress).WaitAsync(Timeout);
+        Assert.Equal(shoalId, (await js.SendAsync("peers")).GetProperty("peers")[0].GetString());
+        await js.SendAsync("hangup", new { peer = shoalId });
+        Assert.Equal(js.PeerId, await disconnected.Task.WaitAsync(Timeout));
+        Assert.DoesNotContain(js.PeerId, shoal.ConnectedPeers);
+    }
 }

@@ -28,13 +28,29 @@ public class UnixFsCidInteropTests
     [MemberData(nameof(Cases))]
     public async Task Shoal_cid_equals_js_importer_cid(string profile, long size)
     {
-        string seed = $"shoal-interop-{profile}-{size}";
-        var js = await JsImporter.CidAsync(profile, seed, size);
+        string seed = SeedFor(profile, size);
+        var all = await JsCids.Value;
+        var js = all[$"{profile}:{seed}:{size}"];
         var store = new MemoryBlockStore();
         var result = await UnixFsImporter.ImportAsync(new SeededContentStream(seed, size), store, OptionsFor(profile));
         Assert.Equal(js.Cid, result.Root.ToString());
         Assert.Equal(js.Blocks, store.Count);
     }
+
+    private static string SeedFor(string profile, long size) => $"shoal-interop-{profile}-{size}";
+
+    /// <summary>One Node process computes every case (starting Node per case would cost ~1 s each).</summary>
+    private static readonly Lazy<Task<Dictionary<string, JsResult>>> JsCids = new(() =>
+    {
+        var specs = new List<string>();
+        foreach (var row in Cases())
+        {
+            string profile = (string)row[0];
+            long size = (long)row[1];
+            specs.Add($"{profile}:{SeedFor(profile, size)}:{size}");
+        }
+        return JsImporter.CidsAsync(specs);
+    });
 
     private static UnixFsImportOptions OptionsFor(string profile)
     {
@@ -53,11 +69,11 @@ public class UnixFsCidInteropTests
 
     private static class JsImporter
     {
-        public static async Task<JsResult> CidAsync(string profile, string seed, long size)
+        public static async Task<Dictionary<string, JsResult>> CidsAsync(IReadOnlyList<string> specs)
         {
             var interop = Path.Combine(RepoRoot(), "interop");
-            Assert.True(Directory.Exists(Path.Combine(interop, "node_modules", "ipfs-unixfs-importer")),
-                $"{interop}/node_modules is missing: run `npm ci --omit=peer` in interop/ (./test.sh does)");
+            if (!Directory.Exists(Path.Combine(interop, "node_modules", "ipfs-unixfs-importer")))
+                throw new InvalidOperationException($"{interop}/node_modules is missing: run `npm ci --omit=peer` in interop/ (./test.sh does)");
             var psi = new ProcessStartInfo("node")
             {
                 WorkingDirectory = interop,
@@ -65,7 +81,8 @@ public class UnixFsCidInteropTests
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
-            foreach (var arg in new[] { "--import", "./polyfill.mjs", "unixfs-cid.mjs", $"{profile}:{seed}:{size}" }) psi.ArgumentList.Add(arg);
+            foreach (var arg in new[] { "--import", "./polyfill.mjs", "unixfs-cid.mjs" }) psi.ArgumentList.Add(arg);
+            foreach (var spec in specs) psi.ArgumentList.Add(spec);
             using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start node");
             using var cts = new CancellationTokenSource(NodeTimeout);
             var stdout = process.StandardOutput.ReadToEndAsync(cts.Token);
@@ -80,9 +97,15 @@ public class UnixFsCidInteropTests
                 throw new TimeoutException($"node unixfs-cid.mjs did not finish within {NodeTimeout}");
             }
             var output = await stdout;
-            Assert.True(process.ExitCode == 0, $"node exited {process.ExitCode}: {await stderr}");
-            using var doc = JsonDocument.Parse(output.Trim());
-            return new JsResult(doc.RootElement.GetProperty("cid").GetString()!, doc.RootElement.GetProperty("blocks").GetInt32());
+            if (process.ExitCode != 0) throw new InvalidOperationException($"node exited {process.ExitCode}: {await stderr}");
+            var results = new Dictionary<string, JsResult>();
+            foreach (var line in output.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                using var doc = JsonDocument.Parse(line);
+                var root = doc.RootElement;
+                results[root.GetProperty("spec").GetString()!] = new JsResult(root.GetProperty("cid").GetString()!, root.GetProperty("blocks").GetInt32());
+            }
+            return results;
         }
 
         private static string RepoRoot()

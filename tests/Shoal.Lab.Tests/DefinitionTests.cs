@@ -26,6 +26,7 @@ public class DefinitionTests
     [InlineData("churn.yaml")]
     [InlineData("staggered.yaml")]
     [InlineData("thousand.yaml")]
+    [InlineData("small-4.yaml")]
     public void Shipped_scenarios_are_valid(string file)
         => Assert.Equal("scenario", DefinitionReader.Validate(Scenarios.Shipped(file)));
 

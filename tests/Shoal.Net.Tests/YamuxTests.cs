@@ -283,4 +283,40 @@ public class YamuxTests
         }
         Assert.True(granted >= Window / 2);
     }
+
+    [Fact]
+    public async Task A_message_larger_than_the_window_can_be_read_whole()
+    {
+        var (session, peer) = Create();
+        await using var _ = session;
+        // A 1 MiB length-prefixed message (Bitswap and the DHT allow 4 MiB) against a 256 KiB initial window.
+        var message = new byte[1024 * 1024];
+        new Random(3).NextBytes(message);
+        var framed = new ArrayBufferWriter<byte>();
+        LengthPrefixedFrame.Write(framed, message);
+        var bytes = framed.WrittenSpan.ToArray();
+
+        var reading = Task.Run(async () =>
+        {
+            var stream = await session.AcceptStreamAsync();
+            return await LengthPrefixedFrame.ReadAsync(stream.Input, 4 * 1024 * 1024);
+        });
+        long window = Window, sent = 0;
+        bool first = true;
+        while (sent < bytes.Length)
+        {
+            int chunk = (int)Math.Min(Math.Min(window, 64 * 1024), bytes.Length - sent);
+            if (chunk > 0)
+            {
+                await peer.SendAsync(new YamuxHeader(YamuxFrameType.Data, first ? YamuxFlags.Syn : YamuxFlags.None, 2, (uint)chunk), bytes.AsSpan((int)sent, chunk).ToArray());
+                first = false;
+                sent += chunk;
+                window -= chunk;
+                continue;
+            }
+            var (header, _) = await peer.ReadAsync(); // wait for credit like a real sender
+            if (header.Type == YamuxFrameType.WindowUpdate && header.StreamId == 2) window += header.Length;
+        }
+        Assert.Equal(message, await reading.WaitAsync(TestHosts.Timeout));
+    }
 }

@@ -9,6 +9,6 @@ public static class LabDrivers
     public static ICatalogBuilder? BlockCatalogBuilder { get; set; } = new UnixFsCatalogBuilder();
 
     public static ILabDriver Sim() => new SimDriver(BlockCatalogBuilder);
-    public static ILabDriver Local(string? shoalBinary) => throw new NotSupportedException("the local driver is not available yet");
-    public static ILabDriver Cluster(string inventory, string? shoalBinary) => throw new NotSupportedException("the cluster driver is not available yet");
+    public static ILabDriver Local(string? shoalBinary) => new DaemonDriver(new LocalLauncher(shoalBinary), "local");
+    public static ILabDriver Cluster(string inventory, string? shoalBinary) => new DaemonDriver(SshLauncher.FromInventory(inventory), "cluster");
 }

@@ -168,10 +168,16 @@ public sealed class P2pHost : IP2pHost
     }
 
     /// <summary>Closes the connection to <paramref name="peer"/> if there is one.</summary>
+    /// <remarks>When this returns the peer is gone from <see cref="ConnectedPeers"/> and <see cref="PeerDisconnected"/> has been raised.</remarks>
     public async Task DisconnectAsync(PeerId peer)
     {
-        var connection = GetConnection(peer);
-        if (connection is not null) await connection.DisposeAsync().ConfigureAwait(false);
+        P2pConnection? connection;
+        lock (_lock)
+        {
+            if (!_connections.Remove(peer, out connection)) return;
+        }
+        await connection.DisposeAsync().ConfigureAwait(false);
+        PeerDisconnected?.Invoke(peer);
     }
 
     /// <summary>The existing connection, a dial already under way, or a new dial over known addresses.</summary>

@@ -7,8 +7,8 @@ public sealed class DhtConfig
     public string Mode { get; set; } = "auto";
     /// <summary>The Kademlia protocol id; Kubo's LAN DHT is /ipfs/lan/kad/1.0.0.</summary>
     public string ProtocolId { get; set; } = "/ipfs/kad/1.0.0";
-    /// <summary>Announce every block added or fetched (true) or only roots (false); roots keep the DHT load small.</summary>
-    public bool ProvideAllBlocks { get; set; }
+    /// <summary>Accept and hand out private (LAN, loopback) addresses: Shoal nodes usually run inside one cluster.</summary>
+    public bool AllowPrivateAddresses { get; set; } = true;
     /// <summary>Seconds a provider search may run before a fetch gives up on routing.</summary>
     public int FindProvidersTimeoutSeconds { get; set; } = 10;
 }

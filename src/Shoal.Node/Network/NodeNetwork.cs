@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Shoal.Bitswap;
 using Shoal.Core;
+using Shoal.Dht;
 using Shoal.Net;
 
 namespace Shoal.Node;
@@ -21,15 +22,18 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly Libp2pBitswapNetwork _bitswapNetwork;
     private readonly Bitswap.Bitswap _bitswap;
     private long _activeFetches;
-    private readonly Shoal.Net.Routing.IContentRouting? _routing = null;
+    private readonly KadDht? _routing;
+    private readonly Lock _providesGate = new();
+    private readonly HashSet<Task> _provides = [];
     private (DateTime At, long In, long Out) _lastBandwidth = (DateTime.UtcNow, 0, 0);
 
-    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap)
+    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht)
     {
         _node = node;
         _host = host;
         _bitswapNetwork = bitswapNetwork;
         _bitswap = bitswap;
+        _routing = dht;
         _bootstrap = BootstrapAsync(_stopping.Token);
     }
 
@@ -74,10 +78,24 @@ internal sealed class NodeNetwork : IAsyncDisposable
             MaxQueuedWantsPerPeer = config.Limits.MaxWantlistSize,
             MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
         };
+        KadDht? dht = null;
+        if (config.Dht.Mode != "off")
+        {
+            dht = new KadDht(host, new KadDhtOptions
+            {
+                ProtocolId = config.Dht.ProtocolId,
+                Mode = config.Dht.Mode == "client" ? DhtMode.Client : DhtMode.Server,
+                BootstrapPeers = [.. config.Bootstrap.Select((a, i) => ParseAddress(a, $"Bootstrap[{i}]"))],
+                AllowPrivateAddresses = config.Dht.AllowPrivateAddresses,
+                DataDirectory = config.Datastore.Kind == "memory" ? null : node.Repo.Path,
+            });
+            await dht.StartAsync(ct).ConfigureAwait(false);
+        }
         var bitswapNetwork = new Libp2pBitswapNetwork(host);
-        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options, providers: null);
+        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options,
+            providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
-        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap);
+        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
     }
@@ -91,6 +109,16 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private async Task BootstrapAsync(CancellationToken ct)
     {
         await Task.Yield();
+        if (_routing is not null)
+        {
+            // The DHT dials the bootstrap peers itself, then fills its routing table from them.
+            try { await _routing.BootstrapAsync(ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"shoal: DHT bootstrap failed: {e.Message}").ConfigureAwait(false);
+            }
+            return;
+        }
         var dials = _node.Config.Bootstrap.Select(async text =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -153,7 +181,8 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// </summary>
     public async Task FetchDagAsync(Cid root, CancellationToken ct)
     {
-        if (!CanSearch) throw new KeyNotFoundException($"block {root} not found locally, and no peer is connected to ask");
+        // Nobody to ask: whatever is local is all there is, and the reader reports what is missing.
+        if (!CanSearch) return;
         using var activity = NodeTracing.Source.StartActivity("fetch dag");
         activity?.SetTag("shoal.cid", root.ToString());
         var idle = TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds);
@@ -178,7 +207,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
     }
 
     /// <summary>False when asking would only wait for the timeout: no peer connected and no content routing to find one.</summary>
-    private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is not null;
+    private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is { RoutingTableSize: > 0 };
 
     /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
     public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);
@@ -188,7 +217,36 @@ internal sealed class NodeNetwork : IAsyncDisposable
         public void Report(T value) => report(value);
     }
 
-    public Task ProvideAsync(Cid cid, CancellationToken ct) => Task.CompletedTask;
+    /// <summary>Announces <paramref name="cid"/> in the DHT and waits for it (`routing provide`, the registry).</summary>
+    public async Task ProvideAsync(Cid cid, CancellationToken ct)
+    {
+        if (_routing is null) return;
+        using var activity = NodeTracing.Source.StartActivity("provide");
+        activity?.SetTag("shoal.cid", cid.ToString());
+        _node.Metrics.DhtProvides.Inc();
+        await _routing.ProvideAsync(cid, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Announces in the background (after an add: the add returns at once, as in Kubo); ended on dispose.</summary>
+    public void ProvideInBackground(Cid cid)
+    {
+        if (_routing is null || _stopping.IsCancellationRequested) return;
+        var task = ProvideQuietlyAsync(cid, _stopping.Token);
+        lock (_providesGate) _provides.Add(task);
+        task.ContinueWith(t => { lock (_providesGate) _provides.Remove(t); }, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private async Task ProvideQuietlyAsync(Cid cid, CancellationToken ct)
+    {
+        await Task.Yield();
+        try { await ProvideAsync(cid, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            await Console.Error.WriteLineAsync($"shoal: announcing {cid} failed: {e.Message}").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+    }
 
     public async Task<IReadOnlyList<string>> ConnectAsync(string multiaddr, CancellationToken ct)
     {
@@ -242,15 +300,37 @@ internal sealed class NodeNetwork : IAsyncDisposable
             yield return new PingResult(true, times.Average(), $"Average latency: {times.Average():0.###}ms");
     }
 
-#pragma warning disable CS1998 // until the DHT lands
     public async IAsyncEnumerable<ProviderResult> FindProvidersAsync(Cid cid, int maxProviders, [EnumeratorCancellation] CancellationToken ct)
     {
-        throw new NotSupportedException("the DHT is not wired into the node yet");
-#pragma warning disable CS0162
-        yield break;
-#pragma warning restore CS0162
+        if (_routing is null) throw new NotSupportedException("the DHT is off (Dht.Mode = off)");
+        using var activity = NodeTracing.Source.StartActivity("find providers");
+        activity?.SetTag("shoal.cid", cid.ToString());
+        _node.Metrics.DhtFindProviders.Inc();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(_node.Config.Dht.FindProvidersTimeoutSeconds));
+        var enumerator = _routing.FindProvidersAsync(cid, maxProviders, timeout.Token).GetAsyncEnumerator(timeout.Token);
+        try
+        {
+            while (true)
+            {
+                PeerInfo info;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) yield break;
+                    info = enumerator.Current;
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    yield break; // the search ran out of time: what was found is the answer
+                }
+                yield return new ProviderResult(info.Id.ToString(), [.. info.Addresses.Select(a => a.ToString())]);
+            }
+        }
+        finally
+        {
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
     }
-#pragma warning restore CS1998
 
     public BitswapStatResult BitswapStat()
     {
@@ -287,6 +367,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
         m.SetBitswap(BitswapStat());
+        if (_routing is not null) m.DhtRoutingTableSize.Set(_routing.RoutingTableSize);
     }
 
     public async ValueTask DisposeAsync()
@@ -294,6 +375,10 @@ internal sealed class NodeNetwork : IAsyncDisposable
         await _stopping.CancelAsync().ConfigureAwait(false);
         try { await _bootstrap.ConfigureAwait(false); }
         catch (OperationCanceledException) { }
+        Task[] provides;
+        lock (_providesGate) provides = [.. _provides];
+        await Task.WhenAll(provides).ConfigureAwait(false);
+        if (_routing is not null) await _routing.DisposeAsync().ConfigureAwait(false);
         await _bitswap.DisposeAsync().ConfigureAwait(false);
         await _bitswapNetwork.DisposeAsync().ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);

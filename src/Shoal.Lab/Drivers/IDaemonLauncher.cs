@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace Shoal.Lab.Drivers;
+
+/// <summary>Starts a `shoal` process for one node somewhere (this machine, or a host over SSH).</summary>
+public interface IDaemonLauncher
+{
+    /// <summary>Where this launcher runs node <paramref name="index"/>, for the report.</summary>
+    string Describe(int index);
+
+    /// <summary>A started process running `shoal` with these arguments, stdout and stderr redirected.</summary>
+    Process Start(int index, IReadOnlyList<string> shoalArguments);
+
+    /// <summary>A directory for node <paramref name="index"/>'s repository on the machine that runs it.</summary>
+    string RepoPath(int index, string runId);
+
+    /// <summary>Rewrites an address the daemon reported (e.g. 0.0.0.0 or 127.0.0.1) to one reachable from here.</summary>
+    string Reachable(int index, string address);
+
+    /// <summary>Removes what <see cref="RepoPath"/> created.</summary>
+    void Cleanup(int index, string runId);
+
+    /// <summary>The IPv4 address daemons listen on (loopback locally, all interfaces on remote hosts).</summary>
+    string BindAddress { get; }
+}
+
+/// <summary>Runs daemons on this machine: `dotnet shoal.dll` (or the given binary), repositories under the temp directory.</summary>
+public sealed class LocalLauncher(string? shoalBinary) : IDaemonLauncher
+{
+    private readonly string _binary = shoalBinary ?? DefaultBinary();
+
+    public string Describe(int index) => "localhost";
+    public string BindAddress => "127.0.0.1";
+
+    public Process Start(int index, IReadOnlyList<string> shoalArguments)
+    {
+        var psi = _binary.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? new ProcessStartInfo("dotnet") { ArgumentList = { _binary } }
+            : new ProcessStartInfo(_binary);
+        foreach (var a in shoalArguments) psi.ArgumentList.Add(a);
+        psi.RedirectStandardOutput = true;
+        psi.RedirectStandardError = true;
+        psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {_binary}");
+    }
+
+    public string RepoPath(int index, string runId) => Path.Combine(Path.GetTempPath(), $"shoal-lab-{runId}", $"node{index}");
+    public string Reachable(int index, string address) => address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+
+    public void Cleanup(int index, string runId)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"shoal-lab-{runId}");
+        try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The shoal.dll of this process (the CLI running `lab run`), or one beside the Lab assembly.</summary>
+    public static string DefaultBinary()
+    {
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        if (entry is not null && Path.GetFileName(entry).Equals("shoal.dll", StringComparison.OrdinalIgnoreCase)) return entry;
+        var beside = Path.Combine(AppContext.BaseDirectory, "shoal.dll");
+        if (File.Exists(beside)) return beside;
+        throw new FileNotFoundException("cannot find shoal.dll; pass --shoal PATH");
+    }
+}

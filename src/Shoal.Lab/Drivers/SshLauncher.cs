@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using Shoal.Lab.Definitions;
+
+namespace Shoal.Lab.Drivers;
+
+/// <summary>One host of a cluster inventory.</summary>
+public sealed record InventoryHost(string Host, string? User, int Port, string Shoal, string WorkDir, string Address);
+
+/// <summary>
+/// Runs daemons on the hosts of an inventory over SSH (`ssh -o BatchMode=yes`), nodes spread round-robin.
+/// Inventory YAML: <c>hosts: [{ host: 10.0.0.5, user: lab, port: 22, shoal: /usr/local/bin/shoal, workDir: /tmp, address: 10.0.0.5 }]</c>.
+/// </summary>
+public sealed class SshLauncher : IDaemonLauncher
+{
+    private readonly IReadOnlyList<InventoryHost> _hosts;
+
+    public SshLauncher(IReadOnlyList<InventoryHost> hosts)
+    {
+        if (hosts.Count == 0) throw new ArgumentException("the inventory lists no host");
+        _hosts = hosts;
+    }
+
+    public static SshLauncher FromInventory(string path)
+    {
+        var yaml = new YamlDotNet.RepresentationModel.YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(path)));
+        var root = new YamlCursor(yaml.Documents[0].RootNode, "", path);
+        root.OnlyKeys("hosts");
+        var hosts = new List<InventoryHost>();
+        foreach (var h in root.Field("hosts").Items())
+        {
+            h.OnlyKeys("host", "user", "port", "shoal", "workDir", "address");
+            var host = h.Field("host").String();
+            hosts.Add(new InventoryHost(host, h.Field("user").OptionalString(), h.Field("port").Int(22, 1, 65535),
+                h.Field("shoal").String("shoal"), h.Field("workDir").String("/tmp"), h.Field("address").String(host)));
+        }
+        return new SshLauncher(hosts);
+    }
+
+    private InventoryHost HostOf(int index) => _hosts[index % _hosts.Count];
+
+    public string Describe(int index) => HostOf(index).Host;
+    public string BindAddress => "0.0.0.0";
+
+    public Process Start(int index, IReadOnlyList<string> shoalArguments)
+    {
+        var h = HostOf(index);
+        var psi = new ProcessStartInfo("ssh") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in SshArgs(h)) psi.ArgumentList.Add(a);
+        // `exec` so that closing the SSH session (stdin) ends the daemon.
+        psi.ArgumentList.Add("exec " + string.Join(' ', new[] { h.Shoal }.Concat(shoalArguments).Select(Quote)));
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start ssh");
+    }
+
+    public string RepoPath(int index, string runId) => $"{HostOf(index).WorkDir.TrimEnd('/')}/shoal-lab-{runId}/node{index}";
+
+    public string Reachable(int index, string address)
+        => address.Replace("0.0.0.0", HostOf(index).Address, StringComparison.Ordinal).Replace("127.0.0.1", HostOf(index).Address, StringComparison.Ordinal);
+
+    public void Cleanup(int index, string runId)
+    {
+        var h = HostOf(index);
+        var psi = new ProcessStartInfo("ssh") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in SshArgs(h)) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("rm -rf " + Quote($"{h.WorkDir.TrimEnd('/')}/shoal-lab-{runId}"));
+        using var p = Process.Start(psi);
+        p?.WaitForExit(30_000);
+    }
+
+    private static IEnumerable<string> SshArgs(InventoryHost h)
+    {
+        yield return "-o"; yield return "BatchMode=yes";
+        yield return "-o"; yield return "StrictHostKeyChecking=accept-new";
+        yield return "-p"; yield return h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        yield return h.User is null ? h.Host : $"{h.User}@{h.Host}";
+    }
+
+    private static string Quote(string s) => "'" + s.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+}

@@ -11,9 +11,18 @@ command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  if ! apt-get install -y -qq "${need_apt[@]}" >/dev/null; then
+    echo "setup.sh: could not install ${need_apt[*]} with apt-get; install them (the .NET 10 SDK comes from Microsoft's package feed where Debian lacks it) and run again" >&2
+    exit 1
+  fi
 fi
-if [ -f interop/package-lock.json ] && [ ! -d interop/node_modules ]; then
-  (cd interop && npm ci --omit=peer --no-audit --no-fund --loglevel=error)
+# The interop peer's npm packages, reinstalled whenever the lockfile changes.
+if [ -f interop/package-lock.json ]; then
+  want=$(sha256sum interop/package-lock.json | cut -d' ' -f1)
+  have=$(cat interop/node_modules/.shoal-lock-sha256 2>/dev/null || true)
+  if [ "$want" != "$have" ]; then
+    (cd interop && npm ci --omit=peer --no-audit --no-fund --loglevel=error)
+    echo "$want" > interop/node_modules/.shoal-lock-sha256
+  fi
 fi
 dotnet restore Shoal.slnx --verbosity quiet

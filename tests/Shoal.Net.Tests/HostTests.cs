@@ -178,4 +178,41 @@ public class HostTests
         await pushed.Task.WithTimeout();
         Assert.Contains("/new/1.0.0", b.GetPeerInfo(a.LocalPeer)!.Protocols);
     }
+
+    [Fact]
+    public async Task A_host_listens_on_several_addresses_with_port_zero_resolved()
+    {
+        await using var host = new P2pHost(new HostOptions
+        {
+            ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0"), Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")], // IPv6 may be off in CI containers
+        });
+        await host.StartAsync();
+        Assert.Equal(2, host.ListenAddresses.Count);
+        Assert.All(host.ListenAddresses, a => Assert.NotEqual(0, a.ToTcpEndPoint()!.Port));
+        Assert.NotEqual(host.ListenAddresses[0], host.ListenAddresses[1]);
+        await using var dialer = await TestHosts.StartTcpAsync();
+        foreach (var address in host.ListenAddresses)
+        {
+            Assert.Equal(host.LocalPeer, await dialer.ConnectAsync(address).WithTimeout());
+            await dialer.DisconnectAsync(host.LocalPeer);
+        }
+    }
+
+    [Fact]
+    public async Task Inbound_connections_beyond_the_limit_are_refused()
+    {
+        var network = new MemoryNetwork();
+        await using var server = new P2pHost(new HostOptions
+        {
+            Transports = [new MemoryTransport(network)],
+            ListenAddresses = [Multiaddr.Parse("/memory/0")],
+            MaxConnections = 1,
+        });
+        await server.StartAsync();
+        await using var first = await TestHosts.StartMemoryAsync(network);
+        await using var second = await TestHosts.StartMemoryAsync(network);
+        await first.ConnectAsync(TestHosts.AddressOf(server)).WithTimeout();
+        await Assert.ThrowsAnyAsync<IOException>(() => second.ConnectAsync(TestHosts.AddressOf(server)).WithTimeout());
+        Assert.Equal([first.LocalPeer], server.ConnectedPeers);
+    }
 }

@@ -68,6 +68,44 @@ public sealed class NodeGlueTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Two_daemons_a_pull_through_the_second_comes_from_the_first_over_libp2p_and_bitswap()
+    {
+        ShoalConfig Configure(string name)
+        {
+            var repo = RepoInitializer.Init(_dir.Sub(name), new InitOptions
+            {
+                Configure = c =>
+                {
+                    c.Addresses.Api = "127.0.0.1:0";
+                    c.Addresses.Gateway = "";
+                    c.Addresses.Swarm = ["/ip4/127.0.0.1/tcp/0"];
+                    c.Bootstrap = [];
+                    c.Dht.Mode = "off";
+                    c.Registry.Listen = "127.0.0.1:0";
+                    c.Registry.Upstream = _registry.Url.ToString();
+                },
+            });
+            return ConfigLoader.Load(repo.FindConfigFile()!);
+        }
+        var configA = Configure("node-a");
+        var configB = Configure("node-b");
+        await using var a = await ShoalDaemon.StartAsync(new ShoalRepo(_dir.Sub("node-a")), configA, CancellationToken.None);
+        await using var b = await ShoalDaemon.StartAsync(new ShoalRepo(_dir.Sub("node-b")), configB, CancellationToken.None);
+        using (var clientA = new HttpClient { BaseAddress = new Uri(a.Info.Registry!), Timeout = TimeSpan.FromSeconds(20) })
+            await ImagePull.PullAndVerifyAsync(clientA, Repo, _image, "v1");
+        await NodeMirrorHost.MirrorOf(a.Node)!.Downloads.IdleAsync().WaitAsync(TimeSpan.FromSeconds(15));
+        await _registry.DisposeAsync(); // from here on, only A has the image
+
+        await b.Node.SwarmConnectAsync($"{a.Node.ListenAddresses[0]}/p2p/{a.Node.PeerId}");
+        using var clientB = new HttpClient { BaseAddress = new Uri(b.Info.Registry!), Timeout = TimeSpan.FromSeconds(20) };
+        await ImagePull.PullAndVerifyAsync(clientB, Repo, _image, tag: null);
+        var mirrorB = NodeMirrorHost.MirrorOf(b.Node)!;
+        Assert.Equal(_image.Blobs.Count(), mirrorB.Metrics.BlobsFromPeers);
+        Assert.Equal(0, mirrorB.Metrics.BlobsFromUpstream);
+        Assert.Equal(2, mirrorB.Metrics.ManifestsFromPeers);
+    }
+
+    [Fact]
     public async Task A_second_node_finds_the_blob_root_over_libp2p_and_pulls_from_the_first_with_the_upstream_gone()
     {
         var table = new StaticContentRouting();

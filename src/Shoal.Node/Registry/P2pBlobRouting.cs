@@ -19,6 +19,9 @@ public sealed class P2pBlobRouting(IP2pHost? host, IContentRouting routing) : IB
     /// <summary>A provider record per peer is enough; DagBlobSwarm stops after its own limit anyway.</summary>
     public const int MaxProviders = DagBlobSwarm.MaxProvidersPerBlob;
 
+    /// <summary>Connected peers asked directly before routing answers; bounds the fan-out on a well-connected node.</summary>
+    public const int MaxConnectedPeersAsked = 32;
+
     /// <summary>Two bad answers and a peer is no longer asked (one could be a bug, two is a pattern).</summary>
     public const int BannedScore = -2;
 
@@ -54,11 +57,20 @@ public sealed class P2pBlobRouting(IP2pHost? host, IContentRouting routing) : IB
     private async Task AskProvidersAsync(IP2pHost p2p, OciDigest digest, ChannelWriter<BlobProvider> answers, CancellationToken ct)
     {
         var asks = new List<Task>();
+        var asked = new HashSet<PeerId>();
         try
         {
+            // Neighbours first, as Bitswap broadcasts its first wants: in a cluster they usually have the layer,
+            // and asking them needs no routing round trips (and works before the DHT has anything).
+            foreach (var peer in p2p.ConnectedPeers)
+            {
+                if (asked.Count >= MaxConnectedPeersAsked) break;
+                if (Score(peer.ToString()) <= BannedScore || !asked.Add(peer)) continue;
+                asks.Add(AskOneAsync(p2p, peer, digest, answers, ct));
+            }
             await foreach (var info in routing.FindProvidersAsync(BlobKey.For(digest), MaxProviders, ct).ConfigureAwait(false))
             {
-                if (info.Id == p2p.LocalPeer || Score(info.Id.ToString()) <= BannedScore) continue;
+                if (info.Id == p2p.LocalPeer || Score(info.Id.ToString()) <= BannedScore || !asked.Add(info.Id)) continue;
                 if (info.Addresses.Count > 0) p2p.AddAddresses(info.Id, info.Addresses);
                 asks.Add(AskOneAsync(p2p, info.Id, digest, answers, ct));
             }

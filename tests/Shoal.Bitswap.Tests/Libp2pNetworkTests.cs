@@ -49,9 +49,9 @@ public class Libp2pNetworkTests
                 if (r.IsCompleted) return true;
             }
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception e) when (e is not TimeoutException)
         {
-            return true;
+            return true; // reset: Yamux reports it as an exception on read
         }
     }
 

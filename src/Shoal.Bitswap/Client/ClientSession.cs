@@ -17,6 +17,10 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     public readonly Dictionary<PeerId, int> FirstResponses = [];
     public readonly Dictionary<PeerId, int> ConsecutiveDontHaves = [];
 
+    /// <summary>How many of the live wants each peer said HAVE for: a peer holding everything (a seeder) is
+    /// the one everybody asks, so Shoal prefers poorer peers that have the block.</summary>
+    public readonly Dictionary<PeerId, int> PeerHaves = [];
+
     /// <summary>Wants needing a send decision at the end of the current input.</summary>
     public readonly List<SessionWant> Pending = [];
 
@@ -35,6 +39,9 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     public bool PeersDiscovered;
     public bool Closed;
     public bool QueuedForSend;
+
+    /// <summary>Shoal: something changed (a window opened, a HAVE came, new wants) so waiting wants may go out.</summary>
+    public bool AssignPending;
 
     /// <summary>Wants sent out by broadcast while the session had no peers (boxo's live wants).</summary>
     public int LiveBroadcasts;

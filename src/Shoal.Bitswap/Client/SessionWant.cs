@@ -33,5 +33,16 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// <summary>In the session's <see cref="ClientSession.Unassigned"/> list.</summary>
     public bool Queued;
 
+    /// <summary>Peers that said HAVE (kept in step with <see cref="Presence"/> by <see cref="SetPresence"/>).</summary>
+    public int HaveCount;
+
+    public void SetPresence(PeerId peer, Presence presence)
+    {
+        if (PresenceOf(peer) == global::Shoal.Bitswap.Presence.Have) HaveCount--;
+        if (presence == global::Shoal.Bitswap.Presence.Unknown) Presence.Remove(peer);
+        else Presence[peer] = presence;
+        if (presence == global::Shoal.Bitswap.Presence.Have) HaveCount++;
+    }
+
     public Presence PresenceOf(PeerId peer) => Presence.TryGetValue(peer, out var p) ? p : global::Shoal.Bitswap.Presence.Unknown;
 }

@@ -94,6 +94,10 @@ public static class BitswapDefaults
     /// do not time out (it sends DONT_HAVE itself). 8 messages of 1 MiB sharing a 100 Mbit/s uplink take 0.7 s.</summary>
     public static readonly TimeSpan ShoalSilenceTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>Shoal: a peer holding all our wants (a seeder) is treated as if this many more blocks were queued
+    /// at it, so blocks other peers also have are taken from them and the seeder's upload goes to rare blocks.</summary>
+    public const double ShoalRichnessPenalty = 2.0;
+
     /// <summary>Blocks whose cancel we sent recently, per peer: a block already on the wire is not a lie.</summary>
     public const int RecentCancelsPerPeer = 512;
 

@@ -70,7 +70,11 @@ public sealed partial class BitswapEngine
         {
             foreach (var c in cids)
             {
-                if (s.Wants.Remove(c, out var w)) RemoveInterest(s, w.Cid);
+                if (s.Wants.Remove(c, out var w))
+                {
+                    ForgetHaves(s, w);
+                    RemoveInterest(s, w.Cid);
+                }
             }
         }
         End();
@@ -116,6 +120,7 @@ public sealed partial class BitswapEngine
         if (s.PeriodicTimer is not null) TimerQueue.Cancel(s.PeriodicTimer);
         foreach (var w in s.Wants.Values) RemoveInterest(s, w.Cid);
         s.Wants.Clear();
+        s.PeerHaves.Clear();
         _sessions.Remove(s.Id);
     }
 
@@ -418,8 +423,10 @@ public sealed partial class BitswapEngine
         }
         if (p.SentWants.TryGetValue(cid, out var sw))
         {
-            if (sw.Type == WantType.Block || type == WantType.Have) return false;
-            sw.Type = WantType.Block; // upgrade want-have to want-block
+            // Never ask the same question twice; but a want-block may follow a want-have (upgrade), or be asked
+            // again after the peer said DONT_HAVE or timed out (it may have the block by now).
+            if (type == WantType.Have || (sw.Type == WantType.Block && !sw.Answered)) return false;
+            sw.Type = WantType.Block;
             sw.Priority = priority;
             sw.SendDontHave = sendDontHave;
             sw.SentAt = null;
@@ -450,6 +457,11 @@ public sealed partial class BitswapEngine
         if (sw.Type != WantType.Block || sw.Answered) return;
         p.OutstandingWantBlocks = Math.Max(0, p.OutstandingWantBlocks - 1);
         p.OutstandingBytes = Math.Max(0, p.OutstandingBytes - (long)_averageBlockSize);
+        if (Options.Strategy != BitswapStrategy.Shoal) return;
+        foreach (var s in _sessions.Values)
+        {
+            if (s.PeerSet.Contains(p.Id)) s.AssignPending = true; // its window opened
+        }
     }
 
     private void BroadcastWant(ClientSession s, SessionWant w)
@@ -644,6 +656,7 @@ public sealed partial class BitswapEngine
     private void DeliverReceived(ClientSession s, Block block, PeerState from)
     {
         if (!s.Wants.Remove(block.Cid, out var w)) return;
+        ForgetHaves(s, w);
         s.Stats.BlocksReceived++;
         s.Stats.DataReceived += block.Data.Length;
         s.FirstResponses[from.Id] = s.FirstResponses.GetValueOrDefault(from.Id, 1) + 1;
@@ -669,6 +682,7 @@ public sealed partial class BitswapEngine
         foreach (var s in sessions.ToArray())
         {
             if (!s.Wants.Remove(block.Cid, out var w)) continue;
+            ForgetHaves(s, w);
             DeliverLocal(s, block, w.Depth);
             CheckCompleted(s);
         }
@@ -685,9 +699,10 @@ public sealed partial class BitswapEngine
         foreach (var s in sessions)
         {
             if (!s.Wants.TryGetValue(cid, out var w)) continue;
-            w.Presence[p.Id] = Presence.Have;
+            SetPresence(s, w, p.Id, Presence.Have);
             w.Exhausted = false;
             s.ConsecutiveDontHaves.Remove(p.Id);
+            s.AssignPending = true;
             if (!s.PeerSet.Contains(p.Id)) AddPeerToSession(s, p);
             if (w.SentTo is null) MarkDirty(s, w);
         }
@@ -710,7 +725,7 @@ public sealed partial class BitswapEngine
         foreach (var s in sessions.ToArray())
         {
             if (!s.Wants.TryGetValue(cid, out var w)) continue;
-            w.Presence[p.Id] = Presence.DontHave;
+            SetPresence(s, w, p.Id, Presence.DontHave);
             if (ReferenceEquals(w.SentTo, p))
             {
                 w.SentTo = null;
@@ -720,7 +735,7 @@ public sealed partial class BitswapEngine
 
             int n = s.ConsecutiveDontHaves.GetValueOrDefault(p.Id) + 1;
             s.ConsecutiveDontHaves[p.Id] = n;
-            if (n >= Options.PeerDontHaveLimit && !PeerHasAnyWant(s, p))
+            if (n >= Options.PeerDontHaveLimit && Options.Strategy != BitswapStrategy.Shoal && !PeerHasAnyWant(s, p))
             {
                 RemovePeerFromSession(s, p);
                 continue;
@@ -730,6 +745,25 @@ public sealed partial class BitswapEngine
                 w.Exhausted = true;
                 OnWantsExhausted(s, [w]);
             }
+        }
+    }
+
+    /// <summary>Records an answer, keeping the session's count of wants each peer holds (its richness).</summary>
+    private static void SetPresence(ClientSession s, SessionWant w, PeerId peer, Presence presence)
+    {
+        var old = w.PresenceOf(peer);
+        if (old == presence) return;
+        if (old == Presence.Have) s.PeerHaves[peer] = s.PeerHaves.GetValueOrDefault(peer) - 1;
+        if (presence == Presence.Have) s.PeerHaves[peer] = s.PeerHaves.GetValueOrDefault(peer) + 1;
+        w.SetPresence(peer, presence);
+    }
+
+    private static void ForgetHaves(ClientSession s, SessionWant w)
+    {
+        if (w.HaveCount == 0) return;
+        foreach (var kv in w.Presence)
+        {
+            if (kv.Value == Presence.Have) s.PeerHaves[kv.Key] = s.PeerHaves.GetValueOrDefault(kv.Key) - 1;
         }
     }
 
@@ -756,6 +790,7 @@ public sealed partial class BitswapEngine
         if (!p.Connected || !s.PeerSet.Add(p.Id)) return;
         s.Peers.Add(p);
         s.PeersDiscovered = true;
+        s.AssignPending = true;
         s.Stats.PeersInSession = s.Peers.Count;
         // A new peer hears every want (as want-have) and may become the best source of those waiting.
         foreach (var w in s.Wants.Values)
@@ -786,7 +821,7 @@ public sealed partial class BitswapEngine
         var exhausted = new List<SessionWant>();
         foreach (var w in s.Wants.Values)
         {
-            w.Presence.Remove(p.Id);
+            SetPresence(s, w, p.Id, Presence.Unknown);
             if (ReferenceEquals(w.SentTo, p))
             {
                 w.SentTo = null;
@@ -907,7 +942,9 @@ public sealed partial class BitswapEngine
                 var sw = kv.Value;
                 if (sw.SentAt is not { } at) continue;
                 any = true;
-                if (sw.Answered || now - at < Options.WantRebroadcastInterval) continue;
+                if (now - at < Options.WantRebroadcastInterval) continue;
+                // boxo resends the whole wantlist periodically: a peer that dropped or forgot a want hears it again.
+                sw.Answered = false;
                 p.Outbox.Add(WantlistEntry.Want(kv.Key, sw.Priority, sw.Type, sw.SendDontHave));
                 MarkOutboxDirty(p);
                 Stats.Rebroadcasts++;

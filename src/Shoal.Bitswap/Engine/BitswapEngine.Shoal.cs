@@ -9,7 +9,7 @@ public sealed partial class BitswapEngine
     {
         foreach (var s in _sessions.Values)
         {
-            if (s.Unassigned.Count > 0 && s.Peers.Count > 0) QueueSessionSend(s);
+            if (s.AssignPending && s.Unassigned.Count > 0 && s.Peers.Count > 0) QueueSessionSend(s);
         }
     }
 
@@ -36,72 +36,79 @@ public sealed partial class BitswapEngine
             {
                 w.Queued = true;
                 s.Unassigned.Add(w);
+                s.AssignPending = true;
             }
         }
         pending.Clear();
         AssignShoal(s);
     }
 
-    /// <summary>Hands waiting wants to peers with room in their window, best source first.</summary>
+    /// <summary>Hands waiting wants to peers with room in their window, best source first. Costs
+    /// O(waiting wants × peers with room), and runs only when something changed.</summary>
     private void AssignShoal(ClientSession s)
     {
+        if (!s.AssignPending) return;
+        s.AssignPending = false;
+        var open = _openPeers;
+        open.Clear();
+        foreach (var p in s.Peers)
+        {
+            if (p.OutstandingWantBlocks < ShoalWindow(p)) open.Add(p);
+        }
         var list = s.Unassigned;
-        int room = 0;
-        foreach (var p in s.Peers) room += Math.Max(0, ShoalWindow(p) - p.OutstandingWantBlocks);
+        // Rarest first: wants only one peer can serve go before those several can, so a seeder's window
+        // slots go to blocks nobody else has yet. Two passes keep it O(n) (no sort per input).
+        for (int pass = 0; pass < 2 && open.Count > 0; pass++) AssignPass(s, list, open, rareOnly: pass == 0);
         int write = 0;
         for (int i = 0; i < list.Count; i++)
         {
             var w = list[i];
-            if (w.SentTo is not null || w.Exhausted || !s.Wants.ContainsKey(w.Cid))
-            {
-                w.Queued = false;
-                continue;
-            }
-            if (room > 0 && ChooseShoalPeer(s, w) is { } best)
-            {
-                if (SendWant(best, w.Cid, Shoal.Bitswap.WantType.Block, w.Priority, sendDontHave: true, broadcast: false))
-                {
-                    s.Stats.WantBlocksSent++;
-                    w.SentTo = best;
-                }
-                else if (best.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == Shoal.Bitswap.WantType.Block && !sw.Answered)
-                {
-                    w.SentTo = best;
-                }
-                if (w.SentTo is not null)
-                {
-                    w.Queued = false;
-                    room--;
-                    continue;
-                }
-            }
-            list[write++] = w;
+            if (w.SentTo is not null || w.Exhausted || !s.Wants.ContainsKey(w.Cid)) w.Queued = false;
+            else list[write++] = w;
         }
         list.RemoveRange(write, list.Count - write);
     }
 
-    /// <summary>Among peers with room: those that said HAVE (or, when nobody did, those that have not said
-    /// DONT_HAVE), the one expected to deliver first given what it already has in flight for us.</summary>
-    private PeerState? ChooseShoalPeer(ClientSession s, SessionWant w)
+    private void AssignPass(ClientSession s, List<SessionWant> list, List<PeerState> open, bool rareOnly)
     {
-        bool anyHave = false;
-        foreach (var p in s.Peers)
+        for (int i = 0; i < list.Count && open.Count > 0; i++)
         {
-            if (w.PresenceOf(p.Id) == Presence.Have)
+            var w = list[i];
+            if (w.SentTo is not null || w.Exhausted || !s.Wants.ContainsKey(w.Cid)) continue;
+            if (rareOnly && w.HaveCount > 1) continue;
+            if (ChooseShoalPeer(s, w, open) is { } best)
             {
-                anyHave = true;
-                break;
+                if (SendWant(best, w.Cid, WantType.Block, w.Priority, sendDontHave: true, broadcast: false))
+                {
+                    s.Stats.WantBlocksSent++;
+                    w.SentTo = best;
+                }
+                else if (best.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block && !sw.Answered)
+                {
+                    w.SentTo = best;
+                }
+                if (w.SentTo is not null && best.OutstandingWantBlocks >= ShoalWindow(best)) open.Remove(best);
             }
         }
-        var wanted = anyHave ? Presence.Have : Presence.Unknown;
+    }
+
+    private readonly List<PeerState> _openPeers = [];
+
+    /// <summary>Among peers with room: those that said HAVE (or, when nobody did, those that have not said
+    /// DONT_HAVE), the one expected to deliver first given what it already has in flight for us.</summary>
+    private PeerState? ChooseShoalPeer(ClientSession s, SessionWant w, List<PeerState> open)
+    {
+        double wants = Math.Max(1, s.Wants.Count);
+        var wanted = w.HaveCount > 0 ? Presence.Have : Presence.Unknown;
         PeerState? best = null;
         double bestEta = double.MaxValue;
-        foreach (var p in s.Peers)
+        foreach (var p in open)
         {
             if (w.PresenceOf(p.Id) != wanted) continue;
-            if (p.OutstandingWantBlocks >= ShoalWindow(p)) continue;
             double rate = p.RateBytesPerSecond > 0 ? p.RateBytesPerSecond : AssumedRate;
-            double eta = (p.OutstandingWantBlocks + 1) * _averageBlockSize / rate + _random.NextDouble() * 1e-9;
+            double richness = Math.Min(1.0, s.PeerHaves.GetValueOrDefault(p.Id) / wants);
+            double eta = (p.OutstandingWantBlocks + 1 + Options.ShoalRichnessPenalty * richness) * _averageBlockSize / rate
+                + _random.NextDouble() * 1e-9;
             if (eta < bestEta)
             {
                 bestEta = eta;

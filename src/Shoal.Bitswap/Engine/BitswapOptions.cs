@@ -36,6 +36,7 @@ public sealed record BitswapOptions
     public int ShoalMaxWindow { get; init; } = BitswapDefaults.ShoalMaxWindow;
     public double ShoalWindowGain { get; init; } = BitswapDefaults.ShoalWindowGain;
     public TimeSpan ShoalSilenceTimeout { get; init; } = BitswapDefaults.ShoalSilenceTimeout;
+    public double ShoalRichnessPenalty { get; init; } = BitswapDefaults.ShoalRichnessPenalty;
 
     // server
     public int TargetMessageSize { get; init; } = BitswapDefaults.TargetMessageSize;

@@ -18,20 +18,29 @@ public static class GetCommand
             await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
             await using var content = await node.CatAsync(target, 0, null, ct).ConfigureAwait(false);
             var temp = path + ".part";
-            var written = await TransferProgress.RunAsync(ctx.ShowProgress, $"get {target.ToString()[..Math.Min(12, target.ToString().Length)]}…", content.Length, async progress =>
+            long written;
+            try
             {
-                await using var file = File.Create(temp);
-                var buffer = new byte[256 * 1024];
-                long total = 0;
-                int n;
-                while ((n = await content.Stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                written = await TransferProgress.RunAsync(ctx.ShowProgress, $"get {target.ToString()[..Math.Min(12, target.ToString().Length)]}…", content.Length, async progress =>
                 {
-                    await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                    total += n;
-                    progress?.Report(total);
-                }
-                return total;
-            }).ConfigureAwait(false);
+                    await using var file = File.Create(temp);
+                    var buffer = new byte[256 * 1024];
+                    long total = 0;
+                    int n;
+                    while ((n = await content.Stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+                    {
+                        await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                        total += n;
+                        progress?.Report(total);
+                    }
+                    return total;
+                }).ConfigureAwait(false);
+            }
+            catch
+            {
+                File.Delete(temp); // never leave a partial download behind
+                throw;
+            }
             File.Move(temp, path, overwrite: true);
             if (ctx.Json) await ctx.WriteJsonAsync(new { Cid = target.ToString(), Path = Path.GetFullPath(path), Bytes = written }).ConfigureAwait(false);
             else await ctx.Out.WriteLineAsync($"saved {target} to {path} ({written} bytes)").ConfigureAwait(false);

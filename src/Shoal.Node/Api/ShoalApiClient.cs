@@ -76,8 +76,8 @@ public sealed class ShoalApiClient : INodeApi
         }
     }
 
-    /// <summary>A daemon on loopback answers /version in milliseconds; a stale api file must not stall the CLI.</summary>
-    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
+    /// <summary>A daemon on loopback answers /version in milliseconds; 10 s tolerates a machine under heavy load.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(10);
 
     public Task<IdResult> IdAsync(CancellationToken ct = default) => PostJsonAsync<IdResult>("id", ct);
 

@@ -160,9 +160,7 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>
 
     public override int GetHashCode()
     {
-        var h = new HashCode();
-        h.AddBytes(_bytes);
-        return h.ToHashCode();
+        return StableHash.Of(_bytes);
     }
 
     public int CompareTo(Cid? other) => other is null ? 1 : _bytes.AsSpan().SequenceCompareTo(other._bytes);

@@ -134,9 +134,7 @@ public sealed class Multihash : IEquatable<Multihash>
 
     public override int GetHashCode()
     {
-        var h = new HashCode();
-        h.AddBytes(_bytes.Span);
-        return h.ToHashCode();
+        return StableHash.Of(_bytes.Span);
     }
 
     public static bool operator ==(Multihash? a, Multihash? b) => a is null ? b is null : a.Equals(b);

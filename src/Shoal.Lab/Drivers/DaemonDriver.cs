@@ -55,7 +55,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             var trialRuns = new List<TrialResult>();
             for (var rep = 0; rep < repetitions; rep++)
             {
-                var repSeed = rep == 0 ? seed : HashCode.Combine(seed, rep) & int.MaxValue;
+                var repSeed = rep == 0 ? seed : Shoal.Core.StableHash.Combine(seed, rep) & int.MaxValue;
                 trialRuns.Add(await RunTrialAsync(scenario, peer, rep, repSeed, progress, cancellationToken).ConfigureAwait(false));
             }
             runs.AddRange(trialRuns);

@@ -53,7 +53,7 @@ public sealed class SimDriver(ICatalogBuilder? blockBuilder = null) : ILabDriver
                     catalog = withData;
                 }
                 // Each repetition gets its own seed, derived from the run's seed so a run is reproducible as a whole.
-                var repSeed = rep == 0 ? seed : HashCode.Combine(seed, rep) & int.MaxValue;
+                var repSeed = rep == 0 ? seed : Shoal.Core.StableHash.Combine(seed, rep) & int.MaxValue;
                 var p = progress is null ? null : new Progress(progress, peer.Name, rep);
                 var run = new SimulationRun(scenario, catalog, strategy, peer, repSeed, rep, p);
                 var result = run.Run();

@@ -84,7 +84,7 @@ public sealed class BitswapSimStrategy : SimStrategy
         public BitswapEngine Engine => _engine;
 
         private BitswapEngine NewEngine()
-            => new(_s._peerIds[_host.Index], new StoreView(_s, _host), BitswapOptions.For(_s._core, HashCode.Combine(_s._seed, _host.Index, _restarts) & int.MaxValue));
+            => new(_s._peerIds[_host.Index], new StoreView(_s, _host), BitswapOptions.For(_s._core, Shoal.Core.StableHash.Combine(_s._seed, _host.Index, _restarts) & int.MaxValue));
 
         private TimeSpan Now => VirtualClock.ToTimeSpan(_host.Now);
 

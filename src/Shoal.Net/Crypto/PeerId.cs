@@ -15,7 +15,7 @@ public sealed class PeerId : IEquatable<PeerId>
     private PeerId(Multihash multihash)
     {
         Multihash = multihash;
-        var h = new HashCode(); h.AddBytes(multihash.Bytes.Span); _hash = h.ToHashCode();
+        _hash = StableHash.Of(multihash.Bytes.Span);
     }
 
     public Multihash Multihash { get; }

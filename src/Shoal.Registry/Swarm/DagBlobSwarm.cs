@@ -150,7 +150,7 @@ public sealed class DagBlobSwarm : IBlobSwarm
     }
 
     /// <summary>Ends the fetch session together with the stream reading through it.</summary>
-    private sealed class SessionStream(Stream inner, IBlockFetchSession session) : Stream
+    private sealed class SessionStream(Stream inner, IBlockFetchSession session) : ReadOnlyStream
     {
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
@@ -162,15 +162,5 @@ public sealed class DagBlobSwarm : IBlobSwarm
             await session.DisposeAsync().ConfigureAwait(false);
             await base.DisposeAsync().ConfigureAwait(false);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -7,7 +7,7 @@ namespace Shoal.Registry;
 /// that a session can take them from several peers in parallel. Children wholly before the offset are never
 /// fetched (their sizes come from the parent's blocksizes). Blocks come from <c>getBlock</c>, which verifies them.
 /// </summary>
-internal sealed class UnixFsDagStream : Stream
+internal sealed class UnixFsDagStream : ReadOnlyStream
 {
     private readonly Func<Cid, CancellationToken, ValueTask<Block>> _getBlock;
     private readonly int _window;
@@ -124,13 +124,4 @@ internal sealed class UnixFsDagStream : Stream
 
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

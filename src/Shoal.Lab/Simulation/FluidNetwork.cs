@@ -111,9 +111,28 @@ public sealed class FluidNetwork
         if (!_dirty) return;
         _dirty = false;
         Advance();
-        Recompute();
+        var now = _events.Now;
+        if (RateUpdateIntervalNs <= 0 || now - _lastRecomputeNs >= RateUpdateIntervalNs)
+        {
+            Recompute();
+            _lastRecomputeNs = now;
+        }
+        else if (!_recomputePending)
+        {
+            // Rates last computed less than an interval ago: keep them (new transmissions wait at rate 0, freed capacity
+            // idles) and recompute when the interval is up.
+            _recomputePending = true;
+            _events.At(_lastRecomputeNs + RateUpdateIntervalNs, () => { _recomputePending = false; MarkDirty(); });
+        }
         SumRatesAndScheduleWake();
     }
+
+    /// <summary>Recompute fair shares at most once per this many ns (0: at every change, exact max-min at all times).
+    /// Large clusters set it (scenario <c>rateUpdateInterval</c>) to bound the number of recomputations.</summary>
+    public long RateUpdateIntervalNs { get; init; }
+
+    private long _lastRecomputeNs = long.MinValue / 2;
+    private bool _recomputePending;
 
     private SimLink NewLink(string name, double capacity)
     {

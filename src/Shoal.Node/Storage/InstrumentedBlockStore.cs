@@ -8,6 +8,8 @@ public sealed class InstrumentedBlockStore(IBlockStore inner, NodeMetrics metric
 {
     public IBlockStore Inner { get; } = inner;
 
+    public bool KeepsBlockMemory => Inner.KeepsBlockMemory;
+
     public ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => Inner.HasAsync(cid, ct);
 
     public async ValueTask<Block?> GetAsync(Cid cid, CancellationToken ct = default)

@@ -32,7 +32,8 @@ public sealed class OwningStream(Stream inner, IDisposable owner) : Stream
     public override async ValueTask DisposeAsync()
     {
         await inner.DisposeAsync().ConfigureAwait(false);
-        owner.Dispose();
-        await base.DisposeAsync().ConfigureAwait(false);
+        if (owner is IAsyncDisposable asyncOwner) await asyncOwner.DisposeAsync().ConfigureAwait(false);
+        else owner.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

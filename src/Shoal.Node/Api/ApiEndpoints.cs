@@ -163,7 +163,7 @@ public static class ApiEndpoints
     internal static int? ErrorStatus(Exception e) => e switch
     {
         FormatException or ArgumentException or InvalidDataException => 400,
-        KeyNotFoundException => 404,
+        KeyNotFoundException or BlockNotFoundException => 404,
         TimeoutException => 404,
         NotSupportedException => 501,
         InvalidOperationException => 409,

@@ -194,7 +194,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         Interlocked.Increment(ref _activeFetches);
         try
         {
-            var result = await _bitswap.FetchDagAsync(root, DagPbLinkExtractor.Instance, progress, stalled.Token).ConfigureAwait(false);
+            var result = await _bitswap.FetchDagAsync(root, BlockLinks.Instance, progress, stalled.Token).ConfigureAwait(false);
             activity?.SetTag("shoal.blocks", result.Blocks);
             activity?.SetTag("shoal.bytes", result.Bytes);
         }

@@ -47,6 +47,7 @@ public sealed partial class ShoalNode : INodeApi
             _ => OpenFlatfs(repo.Resolve(config.Datastore.Path)),
         };
         var pins = new PinStore(config.Datastore.Kind == "memory" ? null : repo.PinsPath);
+        if (config.Datastore.StorageMax > 0) store = new QuotaBlockStore(store, config.Datastore.StorageMax);
         var arrivals = new BlockArrivals();
         return new ShoalNode(repo, config, new InstrumentedBlockStore(store, metrics, arrivals.Stored), pins, metrics, arrivals);
     }
@@ -64,6 +65,8 @@ public sealed partial class ShoalNode : INodeApi
             _network = null;
             await network.DisposeAsync().ConfigureAwait(false);
         }
-        if (LocalBlocks is InstrumentedBlockStore { Inner: IAsyncDisposable d }) await d.DisposeAsync().ConfigureAwait(false);
+        var store = ((InstrumentedBlockStore)LocalBlocks).Inner;
+        if (store is QuotaBlockStore quota) store = quota.Inner;
+        if (store is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
     }
 }

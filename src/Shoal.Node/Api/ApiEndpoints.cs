@@ -162,6 +162,7 @@ public static class ApiEndpoints
 
     internal static int? ErrorStatus(Exception e) => e switch
     {
+        StorageFullException => 507,
         FormatException or ArgumentException or InvalidDataException => 400,
         KeyNotFoundException or BlockNotFoundException => 404,
         TimeoutException => 404,

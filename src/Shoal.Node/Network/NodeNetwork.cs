@@ -94,7 +94,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await dht.StartAsync(ct).ConfigureAwait(false);
         }
         var bitswapNetwork = new Libp2pBitswapNetwork(host);
-        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options,
+        var bitswap = new Bitswap.Bitswap(bitswapNetwork, new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
         var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht);

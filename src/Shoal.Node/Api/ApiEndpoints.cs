@@ -35,6 +35,8 @@ public static class ApiEndpoints
                 await WriteErrorAsync(context, 405, $"{context.Request.Method} not allowed; the API takes POST").ConfigureAwait(false);
                 return;
             }
+            // Our own root span: ASP.NET Core's request activity is not exported, so nothing should hang under it.
+            Activity.Current = null;
             using var activity = NodeTracing.Source.StartActivity("api " + context.Request.Path.Value, ActivityKind.Server);
             node.Metrics.ApiRequests.WithLabels(context.Request.Path.Value ?? "").Inc();
             try

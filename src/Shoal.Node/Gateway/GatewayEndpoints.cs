@@ -28,6 +28,9 @@ public static class GatewayEndpoints
 
     private static async Task ServeAsync(HttpContext ctx, ShoalNode node)
     {
+        System.Diagnostics.Activity.Current = null; // a root span per request, as for the API
+        using var activity = NodeTracing.Source.StartActivity("gateway " + ctx.Request.Method, System.Diagnostics.ActivityKind.Server);
+        activity?.SetTag("url.path", ctx.Request.Path.Value);
         var status = 500;
         try
         {
@@ -50,6 +53,7 @@ public static class GatewayEndpoints
         }
         finally
         {
+            activity?.SetTag("http.response.status_code", status);
             node.Metrics.GatewayRequests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
         }
     }

@@ -31,6 +31,10 @@ public sealed partial class ShoalNode
     internal ValueTask<Block?> FetchFromNetworkAsync(Cid cid, CancellationToken ct) =>
         _network is { } n ? n.FetchAsync(cid, ct) : ValueTask.FromResult<Block?>(null);
 
+    /// <summary>A Bitswap session seeded with <paramref name="providers"/> (the registry mirror's blob reads); null when offline.</summary>
+    internal async Task<Shoal.Bitswap.BitswapSession?> StartFetchSessionAsync(IReadOnlyList<Shoal.Net.PeerId> providers, CancellationToken ct) =>
+        _network is { } n ? await n.StartSessionAsync(providers, ct).ConfigureAwait(false) : null;
+
     private async Task AnnounceAsync(Cid root, CancellationToken ct)
     {
         if (_network is not { } network) return;

@@ -344,8 +344,12 @@ public sealed class P2pHost : IP2pHost
             wasCurrent = _connections.TryGetValue(connection.RemotePeer, out var current) && current == connection;
             if (wasCurrent) _connections.Remove(connection.RemotePeer);
         }
-        await connection.DisposeAsync().ConfigureAwait(false);
-        if (wasCurrent) PeerDisconnected?.Invoke(connection.RemotePeer);
+        try { await connection.DisposeAsync().ConfigureAwait(false); }
+        finally
+        {
+            // Raised even when teardown fails: the peer is gone from ConnectedPeers either way.
+            if (wasCurrent) PeerDisconnected?.Invoke(connection.RemotePeer);
+        }
     }
 
     private async Task IdentifyOnConnectAsync(P2pConnection connection)

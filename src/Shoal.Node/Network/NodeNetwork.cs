@@ -220,6 +220,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
+    /// <summary>A Bitswap session seeded with peers known to hold the content (the registry mirror reads a blob's
+    /// DAG through one, with the providers it found through the DHT).</summary>
+    public Task<BitswapSession> StartSessionAsync(IReadOnlyList<Shoal.Net.PeerId> providers, CancellationToken ct) =>
+        _bitswap.StartSessionAsync(providers, ct);
+
     /// <summary>False when asking would only wait for the timeout: no peer connected and no content routing to find one.</summary>
     private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is { RoutingTableSize: > 0 };
 

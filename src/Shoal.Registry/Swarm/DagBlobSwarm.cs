@@ -19,6 +19,10 @@ public sealed class DagBlobSwarm : IBlobSwarm
     /// <summary>Blocks in flight per reader: 8 × 1 MiB keeps several peers busy while bounding memory.</summary>
     public const int ReadAheadBlocks = 8;
 
+    /// <summary>Blocks in flight per reader of a remote blob: 16 × 1 MiB gives each of several providers a couple
+    /// of wants at once (a peer with one want in flight idles a round trip per block) while bounding memory.</summary>
+    public const int RemoteReadAheadBlocks = 16;
+
     /// <summary>Enough providers to spread a blob over; more only adds routing work.</summary>
     public const int MaxProvidersPerBlob = 16;
 
@@ -83,15 +87,16 @@ public sealed class DagBlobSwarm : IBlobSwarm
         lock (_rejected) return _rejected.Contains((digest, root));
     }
 
-    public ValueTask<Stream> OpenReadAsync(BlobSource source, long offset, CancellationToken ct)
+    public async ValueTask<Stream> OpenReadAsync(BlobSource source, long offset, CancellationToken ct)
     {
         var root = Cid.Parse(source.Root ?? throw new ArgumentException("source without a root CID", nameof(source)));
-        if (source.IsLocal)
-            return ValueTask.FromResult<Stream>(new UnixFsDagStream(root, offset, ReadAheadBlocks, GetLocalAsync));
-        var session = _fetcher.StartSession(source.Providers);
+        if (source.IsLocal) return new UnixFsDagStream(root, offset, ReadAheadBlocks, GetLocalAsync);
+        // One session for the whole blob, seeded with every provider: the read-ahead window's wants are spread
+        // over all of them, so several peers serve parts of one layer at once.
+        var session = await _fetcher.StartSessionAsync(source.Providers, ct).ConfigureAwait(false);
         async ValueTask<Block> Get(Cid cid, CancellationToken c) =>
             await _store.GetAsync(cid, c).ConfigureAwait(false) ?? await session.GetBlockAsync(cid, c).ConfigureAwait(false);
-        return ValueTask.FromResult<Stream>(new SessionStream(new UnixFsDagStream(root, offset, ReadAheadBlocks, Get), session));
+        return new SessionStream(new UnixFsDagStream(root, offset, RemoteReadAheadBlocks, Get), session);
     }
 
     private async ValueTask<Block> GetLocalAsync(Cid cid, CancellationToken ct) =>

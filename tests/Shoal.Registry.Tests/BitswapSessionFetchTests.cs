@@ -130,4 +130,47 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
         Assert.Equal(content.AsSpan(offset).ToArray(), read);
         Assert.Equal(3, provider.Bitswap.Stats.BlocksSent); // the root and the last two leaves
     }
+
+    [Fact]
+    public async Task Mirrors_pulling_one_image_at_once_take_each_blob_from_the_upstream_once()
+    {
+        await using var registry = await DockerRegistryProcess.StartAsync();
+        const string repo = "swarm/at-once";
+        var image = TestImage.Generate(seed: 77, 3_000_000, 1_500_000);
+        using (var pusher = new OciPusher(registry.Url)) await pusher.PushAsync(repo, image, "v1");
+        var peers = new List<Peer>();
+        for (var i = 0; i < 4; i++) peers.Add(await StartPeerAsync("at-once" + i));
+        for (var i = 1; i < peers.Count; i++)
+            for (var j = 0; j < i; j++) await peers[i].Host.ConnectAsync(peers[j].Address);
+        var mirrors = new List<RegistryMirrorHost>();
+        try
+        {
+            for (var i = 0; i < peers.Count; i++)
+                mirrors.Add(await RegistryMirrorHost.StartAsync(new RegistryMirrorOptions
+                {
+                    Listen = "127.0.0.1:0", DefaultUpstream = registry.Url, DataDirectory = _dir.Sub("at-once-mirror" + i),
+                }, peers[i].Swarm));
+
+            // Every mirror is asked for every blob at the same moment; nobody holds any of them yet.
+            await Task.WhenAll(mirrors.Select(async m =>
+            {
+                using var client = MirrorClient.For(m);
+                await Task.WhenAll(image.Blobs.Select(async blob =>
+                {
+                    using var response = await client.GetAsync($"/v2/{repo}/blobs/{blob.Digest}");
+                    Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                    Assert.Equal(blob.Digest, TestImage.DigestOf(await response.Content.ReadAsByteArrayAsync()));
+                }));
+            })).WaitAsync(Timeout);
+            foreach (var m in mirrors) await m.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
+
+            foreach (var blob in image.Blobs) Assert.Equal(1, registry.BlobGets(blob.Digest));
+            Assert.Equal(image.Blobs.Count(), mirrors.Sum(m => m.Metrics.BlobsFromUpstream));
+            Assert.Equal(image.Blobs.Count() * (mirrors.Count - 1), mirrors.Sum(m => m.Metrics.BlobsFromPeers));
+        }
+        finally
+        {
+            foreach (var m in mirrors) await m.DisposeAsync();
+        }
+    }
 }

@@ -36,6 +36,19 @@ public sealed class DagBlobSwarm : IBlobSwarm
     private readonly BlobIndex _index;
     private readonly TimeSpan _searchTimeout;
     private readonly HashSet<(OciDigest, Cid)> _rejected = [];
+    private readonly Dictionary<OciDigest, Fetch> _fetching = [];
+
+    /// <summary>How long a node waits for a peer that fetches a blob from the upstream before fetching it itself:
+    /// long enough for a large layer over a slow upstream link, bounded so a stuck peer costs one timeout only.</summary>
+    public static readonly TimeSpan PeerFetchWaitTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>A download under way on this node, as peers asking about it see it.</summary>
+    private sealed class Fetch
+    {
+        public BlobFetchState State = BlobFetchState.Locating;
+        public readonly TaskCompletionSource<bool> Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Downloads;
+    }
 
     public DagBlobSwarm(IBlockStore store, IBlobRouting routing, IBlockFetcher fetcher, string indexDirectory, TimeSpan? providerSearchTimeout = null)
     {
@@ -112,7 +125,111 @@ public sealed class DagBlobSwarm : IBlobSwarm
         var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
         if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
         await _index.SetAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+        lock (_fetching)
+            if (_fetching.TryGetValue(digest, out var f)) f.Held.TrySetResult(true); // peers waiting for it may ask now
         await _routing.AnnounceAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+    }
+
+    // ---------------------------------------------------------------- one upstream copy per swarm
+
+    /// <summary>What this node tells a peer asking about a blob it does not hold yet.</summary>
+    public BlobFetchState FetchStateOf(OciDigest digest)
+    {
+        lock (_fetching) return _fetching.TryGetValue(digest, out var f) ? f.State : BlobFetchState.None;
+    }
+
+    /// <summary>Waits (at most <paramref name="max"/>) until a blob this node is fetching is stored; true when this
+    /// node holds it at the end.</summary>
+    public async Task<bool> WhenHeldAsync(OciDigest digest, TimeSpan max, CancellationToken ct)
+    {
+        Task<bool>? held;
+        lock (_fetching) held = _fetching.TryGetValue(digest, out var f) ? f.Held.Task : null;
+        if (held is not null)
+        {
+            try { await held.WaitAsync(max, ct).ConfigureAwait(false); }
+            catch (TimeoutException) { return false; }
+        }
+        return _index.TryGet(digest, out var root, out _) && await _store.HasAsync(root, ct).ConfigureAwait(false);
+    }
+
+    public void DownloadStarted(OciDigest digest)
+    {
+        lock (_fetching)
+        {
+            if (!_fetching.TryGetValue(digest, out var f)) _fetching[digest] = f = new Fetch();
+            f.Downloads++;
+        }
+    }
+
+    public void DownloadEnded(OciDigest digest)
+    {
+        Fetch? ended = null;
+        lock (_fetching)
+        {
+            if (_fetching.TryGetValue(digest, out var f) && --f.Downloads <= 0)
+            {
+                _fetching.Remove(digest);
+                ended = f;
+            }
+        }
+        ended?.Held.TrySetResult(false); // failed (a stored blob completed it already)
+    }
+
+    private void SetFetchState(OciDigest digest, BlobFetchState state)
+    {
+        lock (_fetching)
+            if (_fetching.TryGetValue(digest, out var f)) f.State = state;
+    }
+
+    /// <summary>
+    /// Nodes that start pulling one blob at the same moment agree on one of them to fetch it from the upstream:
+    /// a peer already at the upstream (or waiting for one) is waited for; among peers still deciding, the lowest
+    /// peer id goes. Each node marks itself deciding before it asks, so two deciders always see each other and
+    /// pick the same one. A waiter takes the blob from that peer once it holds it.
+    /// </summary>
+    public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
+    {
+        var self = _routing.LocalPeer;
+        var answers = new List<PeerFetch>();
+        using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            search.CancelAfter(_searchTimeout);
+            try
+            {
+                await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                {
+                    if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
+                        return new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]); // one got it meanwhile
+                    if (answer.State != BlobFetchState.None) answers.Add(answer);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
+        }
+        var target = answers.Find(a => a.State == BlobFetchState.Upstream) ?? answers.Find(a => a.State == BlobFetchState.Waiting);
+        if (target is null && self.Length > 0)
+            foreach (var a in answers)
+                if (a.State == BlobFetchState.Locating && string.CompareOrdinal(a.Peer, self) < 0
+                    && (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0))
+                    target = a;
+        if (target is null)
+        {
+            SetFetchState(digest, BlobFetchState.Upstream);
+            return null;
+        }
+        SetFetchState(digest, BlobFetchState.Waiting);
+        BlobProvider? provider = null;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            wait.CancelAfter(PeerFetchWaitTimeout);
+            try { provider = await _routing.WaitForPeerAsync(target.Peer, digest, wait.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        }
+        if (provider is null || provider.Length < 0 || IsRejected(digest, provider.Root))
+        {
+            SetFetchState(digest, BlobFetchState.Upstream); // the peer did not get it: this node goes itself
+            return null;
+        }
+        return new BlobSource(digest, provider.Length, false, provider.Root.ToString(), [provider.Peer]);
     }
 
     public async ValueTask RejectAsync(BlobSource source, CancellationToken ct)

@@ -183,8 +183,7 @@ public sealed class DagBlobSwarm : IBlobSwarm
 
     /// <summary>
     /// Nodes that start pulling one blob at the same moment agree on one of them to fetch it from the upstream:
-    /// a peer already at the upstream (or waiting for one) is waited for; among peers still deciding, the lowest
-    /// peer id goes. Each node marks itself deciding before it asks, so two deciders always see each other and
+    /// a peer already at the upstream is waited for; among peers still deciding, the lowest peer id goes. Each node marks itself deciding before it asks, so two deciders always see each other and
     /// pick the same one. A waiter takes the blob from that peer once it holds it.
     /// </summary>
     public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
@@ -205,7 +204,9 @@ public sealed class DagBlobSwarm : IBlobSwarm
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
         }
-        var target = answers.Find(a => a.State == BlobFetchState.Upstream) ?? answers.Find(a => a.State == BlobFetchState.Waiting);
+        // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
+        // upstream or for a decider with a lower id).
+        var target = answers.Find(a => a.State == BlobFetchState.Upstream);
         if (target is null && self.Length > 0)
             foreach (var a in answers)
                 if (a.State == BlobFetchState.Locating && string.CompareOrdinal(a.Peer, self) < 0

@@ -64,6 +64,7 @@ public sealed partial class ShoalNode
 
     public Task ProvideAsync(Cid cid, CancellationToken ct = default) => Network.ProvideAsync(cid, ct);
 
-    public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BitswapStat());
-    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BandwidthStat());
+    public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => Network.BitswapStatAsync(ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => BandwidthStatAsync(null, ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(string? protocol, CancellationToken ct = default) => Task.FromResult(Network.BandwidthStat(protocol));
 }

@@ -334,7 +334,7 @@ public sealed class RegistryMirror : IAsyncDisposable
                 var response = await Upstream.OpenBlobAsync(upstream, name, digest, offset, ct).ConfigureAwait(false);
                 if (response is null) return null;
                 var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-                var stream = new OwningStream(body, response);
+                var stream = new Core.OwningStream(body, response);
                 long total;
                 if (response.StatusCode == System.Net.HttpStatusCode.PartialContent)
                     total = response.Content.Headers.ContentRange?.Length ?? -1;

@@ -154,9 +154,7 @@ public class Libp2pInteropTests
         Assert.True(fromJs.GetProperty("allEqual").GetBoolean());
     }
 
-    // Flaky (1 failure in 3 fresh-clone CI runs on 2026-11-25): Shoal sometimes does not raise PeerDisconnected
-    // within the timeout after js hangs up. Skipped so it cannot block CI until the cause is found (see the note).
-    [Fact(Skip = "Flaky: PeerDisconnected after a js hang-up sometimes not raised within 30 s; under investigation")]
+    [Fact]
     public async Task Hang_ups_are_seen_on_both_sides()
     {
         await using var shoal = await StartShoalAsync();

@@ -3,7 +3,7 @@ using Shoal.Node;
 
 namespace Shoal.Cli.Commands;
 
-/// <summary>`shoal cat CID`: writes a file's bytes to standard output (fetched from peers when the daemon runs).</summary>
+/// <summary>`shoal cat CID`: writes a file's bytes to standard output as they arrive (fetched from peers when the daemon runs), with an optional progress bar on standard error.</summary>
 public static class CatCommand
 {
     public static Command Create()
@@ -18,7 +18,10 @@ public static class CatCommand
             await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
             await using var content = await node.CatAsync(target, ctx.Get(offset), ctx.Get(length), ct).ConfigureAwait(false);
             await using var stdout = Console.OpenStandardOutput();
-            await content.Stream.CopyToAsync(stdout, ct).ConfigureAwait(false);
+            var text = target.ToString();
+            long? expected = content.Length is { } size ? Math.Max(0, Math.Min(size - ctx.Get(offset), ctx.Get(length) ?? long.MaxValue)) : null;
+            await TransferProgress.RunAsync(ctx.ShowProgress, $"cat {text[..Math.Min(12, text.Length)]}…", expected,
+                progress => TransferProgress.CopyAsync(content.Stream, stdout, progress, ct)).ConfigureAwait(false);
             return CliAction.Ok;
         });
         return command;

@@ -24,16 +24,7 @@ public static class GetCommand
                 written = await TransferProgress.RunAsync(ctx.ShowProgress, $"get {target.ToString()[..Math.Min(12, target.ToString().Length)]}…", content.Length, async progress =>
                 {
                     await using var file = File.Create(temp);
-                    var buffer = new byte[256 * 1024];
-                    long total = 0;
-                    int n;
-                    while ((n = await content.Stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
-                    {
-                        await file.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-                        total += n;
-                        progress?.Report(total);
-                    }
-                    return total;
+                    return await TransferProgress.CopyAsync(content.Stream, file, progress, ct).ConfigureAwait(false);
                 }).ConfigureAwait(false);
             }
             catch

@@ -26,8 +26,12 @@ public sealed class P2pConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await Session.DisposeAsync().ConfigureAwait(false);
-        await _channel.DisposeAsync().ConfigureAwait(false);
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        // Each layer is torn down even if the one above fails, so no socket outlives its connection.
+        try { await Session.DisposeAsync().ConfigureAwait(false); }
+        finally
+        {
+            try { await _channel.DisposeAsync().ConfigureAwait(false); }
+            finally { await _transport.DisposeAsync().ConfigureAwait(false); }
+        }
     }
 }

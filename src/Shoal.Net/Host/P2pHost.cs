@@ -39,6 +39,8 @@ public sealed class P2pHost : IP2pHost
     public Identity Identity { get; }
     public PeerId LocalPeer => Identity.PeerId;
     public PeerStore PeerStore { get; }
+    /// <summary>Stream payload bytes in and out per protocol, since the host was created.</summary>
+    public BandwidthCounter Bandwidth { get; } = new();
 
     public IReadOnlyList<Multiaddr> ListenAddresses
     {
@@ -101,6 +103,7 @@ public sealed class P2pHost : IP2pHost
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(Options.StreamNegotiationTimeout);
             var protocol = await MultistreamSelect.SelectAsync(stream, protocols, timeout.Token).ConfigureAwait(false);
+            stream.Meter = Bandwidth.For(protocol);
             return new P2pStream(stream, connection, protocol);
         }
         catch
@@ -341,8 +344,12 @@ public sealed class P2pHost : IP2pHost
             wasCurrent = _connections.TryGetValue(connection.RemotePeer, out var current) && current == connection;
             if (wasCurrent) _connections.Remove(connection.RemotePeer);
         }
-        await connection.DisposeAsync().ConfigureAwait(false);
-        if (wasCurrent) PeerDisconnected?.Invoke(connection.RemotePeer);
+        try { await connection.DisposeAsync().ConfigureAwait(false); }
+        finally
+        {
+            // Raised even when teardown fails: the peer is gone from ConnectedPeers either way.
+            if (wasCurrent) PeerDisconnected?.Invoke(connection.RemotePeer);
+        }
     }
 
     private async Task IdentifyOnConnectAsync(P2pConnection connection)
@@ -392,6 +399,7 @@ public sealed class P2pHost : IP2pHost
             stream.Reset();
             return;
         }
+        stream.Meter = Bandwidth.For(protocol);
         var p2pStream = new P2pStream(stream, connection, protocol);
         try
         {

@@ -91,7 +91,9 @@ internal sealed class SocketConnection : ITransportConnection
             }
         }
         catch (OperationCanceledException) { }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException) { error = e; }
+        // Surfaced to the writer's next flush (the Noise pump): as an IOException, the one failure type every layer
+        // above handles as "connection gone" (a raw SocketException here used to fault the pump and stall teardown).
+        catch (Exception e) when (e is SocketException or ObjectDisposedException) { error = new IOException("TCP send failed: " + e.Message, e); }
         await _output.Reader.CompleteAsync(error).ConfigureAwait(false);
     }
 

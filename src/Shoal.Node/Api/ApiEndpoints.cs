@@ -143,7 +143,11 @@ public static class ApiEndpoints
             await Ok(ctx, new { Strings = new[] { cid.ToString() } });
         });
         Post(app, "/stats/bitswap", async ctx => await Ok(ctx, await node.BitswapStatAsync(ctx.RequestAborted)));
-        Post(app, "/stats/bw", async ctx => await Ok(ctx, await node.BandwidthStatAsync(ctx.RequestAborted)));
+        Post(app, "/stats/bw", async ctx =>
+        {
+            var proto = ctx.Request.Query["proto"].ToString();
+            await Ok(ctx, await node.BandwidthStatAsync(proto.Length == 0 ? null : proto, ctx.RequestAborted));
+        });
         Post(app, "/repo/gc", async ctx => await Ok(ctx, await node.GcAsync(ctx.RequestAborted)));
         Post(app, "/repo/stat", async ctx => await Ok(ctx, await node.RepoStatAsync(ctx.RequestAborted)));
         Post(app, "/shutdown", async ctx =>
@@ -158,8 +162,9 @@ public static class ApiEndpoints
 
     internal static int? ErrorStatus(Exception e) => e switch
     {
+        StorageFullException => 507,
         FormatException or ArgumentException or InvalidDataException => 400,
-        KeyNotFoundException => 404,
+        KeyNotFoundException or BlockNotFoundException => 404,
         TimeoutException => 404,
         NotSupportedException => 501,
         InvalidOperationException => 409,

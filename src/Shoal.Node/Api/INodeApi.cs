@@ -40,7 +40,9 @@ public interface INodeApi : IAsyncDisposable
     Task ProvideAsync(Cid cid, CancellationToken ct = default);
 
     Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default);
-    Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default);
+    /// <summary>libp2p bytes in/out, for all protocols or only <paramref name="protocol"/>.</summary>
+    Task<BandwidthStatResult> BandwidthStatAsync(string? protocol, CancellationToken ct = default);
+    Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => BandwidthStatAsync(null, ct);
 
     Task<GcResult> GcAsync(CancellationToken ct = default);
     Task<RepoStatResult> RepoStatAsync(CancellationToken ct = default);

@@ -168,7 +168,9 @@ public sealed class ShoalApiClient : INodeApi
         await PostJsonAsync<StringsResponse>($"routing/provide?arg={cid}", ct).ConfigureAwait(false);
 
     public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => PostJsonAsync<BitswapStatResult>("stats/bitswap", ct);
-    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => PostJsonAsync<BandwidthStatResult>("stats/bw", ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => BandwidthStatAsync(null, ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(string? protocol, CancellationToken ct = default) =>
+        PostJsonAsync<BandwidthStatResult>(protocol is null ? "stats/bw" : $"stats/bw?proto={Uri.EscapeDataString(protocol)}", ct);
     public Task<GcResult> GcAsync(CancellationToken ct = default) => PostJsonAsync<GcResult>("repo/gc", ct);
     public Task<RepoStatResult> RepoStatAsync(CancellationToken ct = default) => PostJsonAsync<RepoStatResult>("repo/stat", ct);
 

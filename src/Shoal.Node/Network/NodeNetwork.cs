@@ -25,7 +25,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly KadDht? _routing;
     private readonly Lock _providesGate = new();
     private readonly HashSet<Task> _provides = [];
-    private (DateTime At, long In, long Out) _lastBandwidth = (DateTime.UtcNow, 0, 0);
+    private readonly Lock _bandwidthGate = new();
+    private readonly DateTime _started = DateTime.UtcNow;
+    private readonly Dictionary<string, (DateTime At, long In, long Out)> _lastBandwidth = new(StringComparer.Ordinal);
 
     private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht)
     {
@@ -92,7 +94,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await dht.StartAsync(ct).ConfigureAwait(false);
         }
         var bitswapNetwork = new Libp2pBitswapNetwork(host);
-        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options,
+        var bitswap = new Bitswap.Bitswap(bitswapNetwork, new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
         var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht);
@@ -192,7 +194,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         Interlocked.Increment(ref _activeFetches);
         try
         {
-            var result = await _bitswap.FetchDagAsync(root, DagPbLinkExtractor.Instance, progress, stalled.Token).ConfigureAwait(false);
+            var result = await _bitswap.FetchDagAsync(root, BlockLinks.Instance, progress, stalled.Token).ConfigureAwait(false);
             activity?.SetTag("shoal.blocks", result.Blocks);
             activity?.SetTag("shoal.bytes", result.Bytes);
         }
@@ -337,11 +339,18 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
-    public BitswapStatResult BitswapStat()
+    /// <summary>Kubo's `stats bitswap`, with the CIDs of the current wantlist read from the engine.</summary>
+    public async Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct)
+    {
+        var wantlist = await _bitswap.GetWantlistAsync(ct).ConfigureAwait(false);
+        return BitswapStat([.. wantlist.Select(c => new CidLink(c.ToString()))]);
+    }
+
+    private BitswapStatResult BitswapStat(IReadOnlyList<CidLink> wantlist)
     {
         var s = _bitswap.Stats;
         return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
-            s.BlocksSent, s.DataSent, s.MessagesReceived, [], [.. _host.ConnectedPeers.Select(p => p.ToString())])
+            s.BlocksSent, s.DataSent, s.MessagesReceived, wantlist, [.. _host.ConnectedPeers.Select(p => p.ToString())])
         {
             WantlistSize = s.Wantlist,
             Sessions = Interlocked.Read(ref _activeFetches),
@@ -349,15 +358,34 @@ internal sealed class NodeNetwork : IAsyncDisposable
         };
     }
 
-    /// <summary>Bitswap payload bytes in and out (the bulk of the traffic), with rates since the previous call.</summary>
-    public BandwidthStatResult BandwidthStat()
+    /// <summary>
+    /// libp2p stream bytes in and out (every protocol: Bitswap, DHT, identify, ping...), with rates since the
+    /// previous call; <paramref name="protocol"/> narrows it to one protocol, as Kubo's `stats bw --proto`.
+    /// </summary>
+    public BandwidthStatResult BandwidthStat(string? protocol)
     {
-        var s = _bitswap.Stats;
+        var meters = _host.Bandwidth.Protocols;
+        long totalIn = 0, totalOut = 0;
+        var byProtocol = new List<ProtocolBandwidth>();
+        foreach (var m in meters)
+        {
+            if (protocol is not null && m.Protocol != protocol) continue;
+            totalIn += m.BytesIn;
+            totalOut += m.BytesOut;
+            byProtocol.Add(new ProtocolBandwidth(m.Protocol, m.BytesIn, m.BytesOut));
+        }
         var now = DateTime.UtcNow;
-        var last = _lastBandwidth;
-        var seconds = Math.Max((now - last.At).TotalSeconds, 1e-3);
-        _lastBandwidth = (now, s.DataReceived, s.DataSent);
-        return new BandwidthStatResult(s.DataReceived, s.DataSent, (s.DataReceived - last.In) / seconds, (s.DataSent - last.Out) / seconds);
+        double rateIn, rateOut;
+        lock (_bandwidthGate)
+        {
+            var key = protocol ?? "";
+            var last = _lastBandwidth.TryGetValue(key, out var previous) ? previous : (At: _started, In: 0L, Out: 0L);
+            var seconds = Math.Max((now - last.At).TotalSeconds, 1e-3);
+            rateIn = (totalIn - last.In) / seconds;
+            rateOut = (totalOut - last.Out) / seconds;
+            _lastBandwidth[key] = (now, totalIn, totalOut);
+        }
+        return new BandwidthStatResult(totalIn, totalOut, rateIn, rateOut) { Protocols = byProtocol };
     }
 
     private void UpdateMetrics(NodeMetrics m)
@@ -371,7 +399,12 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
-        m.SetBitswap(BitswapStat());
+        m.SetBitswap(BitswapStat([]));
+        foreach (var meter in _host.Bandwidth.Protocols)
+        {
+            m.Libp2pBytes.WithLabels("in", meter.Protocol).IncTo(meter.BytesIn);
+            m.Libp2pBytes.WithLabels("out", meter.Protocol).IncTo(meter.BytesOut);
+        }
         if (_routing is not null) m.DhtRoutingTableSize.Set(_routing.RoutingTableSize);
     }
 

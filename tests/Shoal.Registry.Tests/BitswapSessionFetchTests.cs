@@ -173,4 +173,39 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
             foreach (var m in mirrors) await m.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_blob_read_whole_from_peers_is_kept_as_the_dag_it_came_in_not_imported_again()
+    {
+        await using var registry = await DockerRegistryProcess.StartAsync(); // the mirror's upstream, never asked for the blob
+        var content = SeededContentStream.Bytes("kept-dag", 3 * 1024 * 1024 + 17);
+        var digest = OciDigest.Compute(content);
+        var provider = await StartPeerAsync("kept-provider");
+        // The provider holds it under another chunking than the mirror's own (256 KiB leaves), so the puller's
+        // index tells which DAG it kept: a re-import would give the 1 MiB-leaf root instead.
+        var theirs = await UnixFsImporter.ImportAsync(content, provider.Store, UnixFsImportOptions.KuboV1);
+        await provider.Swarm.Index.SetAsync(digest, theirs.Root, content.Length, CancellationToken.None);
+        var ours = await UnixFsImporter.ImportAsync(content, new MemoryBlockStore(), DagBlobSwarm.ImportOptions);
+        Assert.NotEqual(theirs.Root, ours.Root);
+        var puller = await StartPeerAsync("kept-puller");
+        await puller.Host.ConnectAsync(provider.Address);
+
+        await using var mirror = await RegistryMirrorHost.StartAsync(new RegistryMirrorOptions
+        {
+            Listen = "127.0.0.1:0", DefaultUpstream = registry.Url, DataDirectory = _dir.Sub("kept-mirror"),
+        }, puller.Swarm);
+        using (var client = MirrorClient.For(mirror))
+        {
+            var bytes = await client.GetByteArrayAsync($"/v2/some/repo/blobs/{digest}").WaitAsync(Timeout);
+            Assert.Equal(SHA256.HashData(content), SHA256.HashData(bytes));
+        }
+        await mirror.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
+
+        Assert.True(puller.Swarm.Index.TryGet(digest, out var kept, out var length));
+        Assert.Equal(theirs.Root, kept);
+        Assert.Equal(content.Length, length);
+        Assert.False(await puller.Store.HasAsync(ours.Root));
+        Assert.Equal(0, registry.BlobGets(digest.ToString()));
+        Assert.Equal(1, mirror.Metrics.BlobsFromPeers);
+    }
 }

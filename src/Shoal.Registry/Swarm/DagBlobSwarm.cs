@@ -38,6 +38,9 @@ public sealed class DagBlobSwarm : IBlobSwarm
     private readonly HashSet<(OciDigest, Cid)> _rejected = [];
     private readonly Dictionary<OciDigest, Fetch> _fetching = [];
 
+    /// <summary>Remote blobs read whole through a DAG (from byte 0 to the end): their DAG need not be imported again.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<OciDigest, Cid> _wholeReads = new();
+
     /// <summary>How long a node waits for a peer that fetches a blob from the upstream before fetching it itself:
     /// long enough for a large layer over a slow upstream link, bounded so a stuck peer costs one timeout only.</summary>
     public static readonly TimeSpan PeerFetchWaitTimeout = TimeSpan.FromMinutes(2);
@@ -109,7 +112,8 @@ public sealed class DagBlobSwarm : IBlobSwarm
         var session = await _fetcher.StartSessionAsync(source.Providers, ct).ConfigureAwait(false);
         async ValueTask<Block> Get(Cid cid, CancellationToken c) =>
             await _store.GetAsync(cid, c).ConfigureAwait(false) ?? await session.GetBlockAsync(cid, c).ConfigureAwait(false);
-        return new SessionStream(new UnixFsDagStream(root, offset, RemoteReadAheadBlocks, Get), session);
+        return new SessionStream(new UnixFsDagStream(root, offset, RemoteReadAheadBlocks, Get), session,
+            offset == 0 ? read => { if (read == source.Length) _wholeReads[source.Digest] = root; } : null);
     }
 
     private async ValueTask<Block> GetLocalAsync(Cid cid, CancellationToken ct) =>
@@ -122,12 +126,43 @@ public sealed class DagBlobSwarm : IBlobSwarm
             await _routing.AnnounceAsync(digest, known, length, ct).ConfigureAwait(false);
             return;
         }
-        var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
-        if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
-        await _index.SetAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+        Cid root;
+        if (_wholeReads.TryRemove(digest, out var fetched) && !IsRejected(digest, fetched) && await HasWholeDagAsync(fetched, ct).ConfigureAwait(false))
+        {
+            // Every byte of the verified blob was read through this DAG, and its blocks are here (Bitswap stored them
+            // as they came, each checked against its CID): keep it as it is instead of chunking and hashing it again.
+            root = fetched;
+        }
+        else
+        {
+            var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
+            if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
+            root = imported.Root;
+        }
+        await _index.SetAsync(digest, root, length, ct).ConfigureAwait(false);
         lock (_fetching)
             if (_fetching.TryGetValue(digest, out var f)) f.Held.TrySetResult(true); // peers waiting for it may ask now
-        await _routing.AnnounceAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+        await _routing.AnnounceAsync(digest, root, length, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>True when every block of the file DAG under <paramref name="root"/> is in the store.</summary>
+    private async Task<bool> HasWholeDagAsync(Cid root, CancellationToken ct)
+    {
+        var pending = new Stack<Cid>();
+        pending.Push(root);
+        while (pending.TryPop(out var cid))
+        {
+            if (cid.Codec != MulticodecCode.DagPb)
+            {
+                if (!await _store.HasAsync(cid, ct).ConfigureAwait(false)) return false;
+                continue;
+            }
+            var block = await _store.GetAsync(cid, ct).ConfigureAwait(false);
+            if (block is null) return false;
+            try { foreach (var link in DagPb.Decode(block.Data.Span).Links) pending.Push(link.Hash); }
+            catch (FormatException) { return false; }
+        }
+        return true;
     }
 
     // ---------------------------------------------------------------- one upstream copy per swarm
@@ -237,6 +272,7 @@ public sealed class DagBlobSwarm : IBlobSwarm
     {
         if (source.Root is null || !Cid.TryParse(source.Root, out var root)) return;
         lock (_rejected) _rejected.Add((source.Digest, root));
+        _wholeReads.TryRemove(source.Digest, out _);
         foreach (var peer in source.Providers)
             _routing.ReportBadProvider(peer, source.Digest, root, "DAG content does not hash to the blob's digest");
         if (_index.TryGet(source.Digest, out var mine, out _) && mine == root)
@@ -273,14 +309,23 @@ public sealed class DagBlobSwarm : IBlobSwarm
     }
 
     /// <summary>Ends the fetch session together with the stream reading through it.</summary>
-    private sealed class SessionStream(Stream inner, IBlockFetchSession session) : ReadOnlyStream
+    private sealed class SessionStream(Stream inner, IBlockFetchSession session, Action<long>? onEnd) : ReadOnlyStream
     {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        private long _read;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
+            _read += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override async ValueTask DisposeAsync()
         {
+            onEnd?.Invoke(_read);
             await inner.DisposeAsync().ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
             await base.DisposeAsync().ConfigureAwait(false);

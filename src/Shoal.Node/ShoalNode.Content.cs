@@ -50,16 +50,51 @@ public sealed partial class ShoalNode
     {
         using var activity = NodeTracing.Source.StartActivity("cat");
         activity?.SetTag("shoal.cid", cid.ToString());
-        // Online, a missing file is fetched as one session (all its blocks wanted at once) before it is read.
-        if (IsOnline && !await LocalBlocks.HasAsync(cid, ct).ConfigureAwait(false)) await EnsureLocalDagAsync(cid, ct).ConfigureAwait(false);
-        return await UnixFsContent.OpenAsync(Blocks, cid, offset, length, ct).ConfigureAwait(false);
+        // Online, a whole-file read fetches the file as one Bitswap session in the background and streams each
+        // block out as it lands; a range fetches just its blocks.
+        var read = new DagRead(this, cid, network: true, wholeDag: offset == 0 && length is null);
+        try
+        {
+            return await OpenFileAsync(read, cid, offset, length, ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await read.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<ContentStream> CatAsync(string contentPath, long offset = 0, long? length = null, CancellationToken ct = default)
+    {
+        var (root, segments) = PathResolver.ParseContentPath(contentPath);
+        if (segments.Length == 0) return await CatAsync(root, offset, length, ct).ConfigureAwait(false);
+        ResolvedPath resolved;
+        await using (var pathRead = new DagRead(this, root, network: true, wholeDag: false))
+            resolved = await PathResolver.ResolveAsync(pathRead.GetAsync, root, segments, ct).ConfigureAwait(false);
+        return await CatAsync(resolved.Target, offset, length, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Blocks requested ahead of the one being read: enough to hide a LAN round trip per block on a range read.</summary>
+    public const int FilePrefetch = 16;
+
+    /// <summary>A UnixFS file (or raw block) as a stream that owns <paramref name="read"/> (disposing the stream ends it).
+    /// The stream's Length is the range's length; ContentStream.Length the whole file's size.</summary>
+    public static async Task<ContentStream> OpenFileAsync(DagRead read, Cid cid, long offset, long? length, CancellationToken ct)
+    {
+        var reader = new UnixFsReader(read.GetAsync, FilePrefetch);
+        var stat = await reader.StatAsync(cid, ct).ConfigureAwait(false);
+        if (stat.Type is not (UnixFsType.File or UnixFsType.Raw))
+            throw new NotSupportedException($"{cid} is a UnixFS {stat.Type}, not a file; give the path of a file inside it");
+        if (offset > stat.Size) throw new ArgumentException($"offset {offset} is past the end of {cid} ({stat.Size} bytes)");
+        var stream = await reader.OpenReadAsync(cid, offset, length, ct).ConfigureAwait(false);
+        return new ContentStream(new OwningStream(stream, read), stat.Size);
     }
 
     public async Task<IReadOnlyList<string>> PinAddAsync(Cid cid, CancellationToken ct = default)
     {
         // Pinning fetches the whole DAG, as Kubo does, so the pin really protects content held here.
-        await EnsureLocalDagAsync(cid, ct).ConfigureAwait(false);
-        await foreach (var _ in DagWalker.WalkBlocksAsync(Blocks, cid, ct).ConfigureAwait(false)) { }
+        await using (var read = new DagRead(this, cid, network: true, wholeDag: true))
+            await foreach (var _ in DagWalker.WalkBlocksAsync(read.GetAsync, cid, ct).ConfigureAwait(false)) { }
         Pins.Add(cid);
         return [cid.ToString()];
     }
@@ -104,7 +139,8 @@ public sealed partial class ShoalNode
     {
         using var activity = NodeTracing.Source.StartActivity("dag export");
         activity?.SetTag("shoal.cid", cid.ToString());
-        await CarExport.WriteAsync(Blocks, cid, output, ct).ConfigureAwait(false);
+        await using var read = new DagRead(this, cid, network: true, wholeDag: true);
+        await CarExport.WriteAsync(output, cid, [], DagWalker.WalkBlocksAsync(read.GetAsync, cid, ct), ct).ConfigureAwait(false);
     }
 
     public async Task<DagImportResult> DagImportAsync(Stream car, bool pinRoots, CancellationToken ct = default)
@@ -124,7 +160,7 @@ public sealed partial class ShoalNode
         {
             var live = new HashSet<string>(StringComparer.Ordinal);
             foreach (var root in Pins.List())
-                await foreach (var cid in DagWalker.WalkAsync(LocalBlocks, root, missingOk: true, ct).ConfigureAwait(false))
+                await foreach (var cid in DagWalker.WalkLocalAsync(LocalBlocks, root, ct).ConfigureAwait(false))
                     live.Add(Convert.ToHexString(cid.Hash.Bytes.Span));
             var removed = new List<string>();
             long freed = 0;

@@ -31,6 +31,10 @@ public sealed partial class ShoalNode
     internal ValueTask<Block?> FetchFromNetworkAsync(Cid cid, CancellationToken ct) =>
         _network is { } n ? n.FetchAsync(cid, ct) : ValueTask.FromResult<Block?>(null);
 
+    /// <summary>A Bitswap session seeded with <paramref name="providers"/> (the registry mirror's blob reads); null when offline.</summary>
+    internal async Task<Shoal.Bitswap.BitswapSession?> StartFetchSessionAsync(IReadOnlyList<Shoal.Net.PeerId> providers, CancellationToken ct) =>
+        _network is { } n ? await n.StartSessionAsync(providers, ct).ConfigureAwait(false) : null;
+
     private async Task AnnounceAsync(Cid root, CancellationToken ct)
     {
         if (_network is not { } network) return;
@@ -60,6 +64,7 @@ public sealed partial class ShoalNode
 
     public Task ProvideAsync(Cid cid, CancellationToken ct = default) => Network.ProvideAsync(cid, ct);
 
-    public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BitswapStat());
-    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => Task.FromResult(Network.BandwidthStat());
+    public Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct = default) => Network.BitswapStatAsync(ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(CancellationToken ct = default) => BandwidthStatAsync(null, ct);
+    public Task<BandwidthStatResult> BandwidthStatAsync(string? protocol, CancellationToken ct = default) => Task.FromResult(Network.BandwidthStat(protocol));
 }

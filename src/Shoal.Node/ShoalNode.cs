@@ -14,8 +14,9 @@ public sealed partial class ShoalNode : INodeApi
 
     private readonly GcGuard _gcGuard = new();
 
-    private ShoalNode(ShoalRepo repo, ShoalConfig config, IBlockStore localStore, PinStore pins, NodeMetrics metrics)
+    private ShoalNode(ShoalRepo repo, ShoalConfig config, IBlockStore localStore, PinStore pins, NodeMetrics metrics, BlockArrivals arrivals)
     {
+        Arrivals = arrivals;
         Repo = repo;
         Config = config;
         Metrics = metrics;
@@ -32,6 +33,8 @@ public sealed partial class ShoalNode : INodeApi
     /// <summary>Local blocks, with missing ones fetched from peers when the node is online.</summary>
     public IBlockStore Blocks { get; }
     public PinStore Pins { get; }
+    /// <summary>Readers waiting for blocks a background Bitswap session is bringing in.</summary>
+    public BlockArrivals Arrivals { get; }
     public bool IsOnline => _network is not null;
 
     /// <summary>Opens the repository's stores; no network until <see cref="StartAsync"/>.</summary>
@@ -44,7 +47,9 @@ public sealed partial class ShoalNode : INodeApi
             _ => OpenFlatfs(repo.Resolve(config.Datastore.Path)),
         };
         var pins = new PinStore(config.Datastore.Kind == "memory" ? null : repo.PinsPath);
-        return new ShoalNode(repo, config, new InstrumentedBlockStore(store, metrics), pins, metrics);
+        if (config.Datastore.StorageMax > 0) store = new QuotaBlockStore(store, config.Datastore.StorageMax);
+        var arrivals = new BlockArrivals();
+        return new ShoalNode(repo, config, new InstrumentedBlockStore(store, metrics, arrivals.Stored), pins, metrics, arrivals);
     }
 
     private static IBlockStore OpenFlatfs(string path)
@@ -60,6 +65,8 @@ public sealed partial class ShoalNode : INodeApi
             _network = null;
             await network.DisposeAsync().ConfigureAwait(false);
         }
-        if (LocalBlocks is InstrumentedBlockStore { Inner: IAsyncDisposable d }) await d.DisposeAsync().ConfigureAwait(false);
+        var store = ((InstrumentedBlockStore)LocalBlocks).Inner;
+        if (store is QuotaBlockStore quota) store = quota.Inner;
+        if (store is IAsyncDisposable d) await d.DisposeAsync().ConfigureAwait(false);
     }
 }

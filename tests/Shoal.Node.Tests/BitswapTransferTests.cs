@@ -5,12 +5,12 @@ namespace Shoal.Node.Tests;
 
 public class BitswapTransferTests
 {
-    private static async Task<(DaemonProcess Seeder, DaemonProcess Leecher)> StartPairAsync()
+    internal static async Task<(DaemonProcess Seeder, DaemonProcess Leecher)> StartPairAsync(IEnumerable<string>? seederArgs = null, IEnumerable<string>? leecherArgs = null)
     {
-        var seeder = await DaemonProcess.StartAsync();
+        var seeder = await DaemonProcess.StartAsync(extraArgs: seederArgs);
         try
         {
-            var leecher = await DaemonProcess.StartAsync(extraArgs: ["--bootstrap", seeder.Info.Addresses[0] + "/p2p/" + seeder.Info.Id]);
+            var leecher = await DaemonProcess.StartAsync(extraArgs: ["--bootstrap", seeder.Info.Addresses[0] + "/p2p/" + seeder.Info.Id, .. leecherArgs ?? []]);
             return (seeder, leecher);
         }
         catch

@@ -1,3 +1,4 @@
+using Shoal.Bitswap;
 using Shoal.Core;
 using Shoal.Net;
 using Shoal.Net.Routing;
@@ -115,16 +116,16 @@ public sealed class NodeGlueTests : IAsyncLifetime
         var storeB = new MemoryBlockStore();
         var routingA = new P2pBlobRouting(hostA, table.WithLocalPeer(new PeerInfo(hostA.LocalPeer, hostA.ListenAddresses, [], null)));
         var routingB = new P2pBlobRouting(hostB, table.WithLocalPeer(new PeerInfo(hostB.LocalPeer, hostB.ListenAddresses, [], null)));
-        // Block transfer stands in for Bitswap (not yet in the node): B reads A's store, verifying each block.
-        var fetchedFromA = 0;
-        var swarmA = new DagBlobSwarm(storeA, routingA, new NodeBlockFetcher((_, _) => ValueTask.FromResult<Block?>(null)), _dir.Sub("a-index"));
-        var swarmB = new DagBlobSwarm(storeB, routingB, new NodeBlockFetcher(async (cid, ct) =>
-        {
-            var block = await storeA.GetAsync(cid, ct);
-            if (block is null) return null;
-            Interlocked.Increment(ref fetchedFromA);
-            return Block.Create(cid, block.Data);
-        }), _dir.Sub("b-index"));
+        // Blocks move over real Bitswap on the two hosts: B's read of a blob is one session seeded with A.
+        await using var netA = new Libp2pBitswapNetwork(hostA);
+        await using var netB = new Libp2pBitswapNetwork(hostB);
+        await using var bitswapA = new Bitswap.Bitswap(netA, storeA);
+        await using var bitswapB = new Bitswap.Bitswap(netB, storeB);
+        bitswapA.Start();
+        bitswapB.Start();
+        var swarmA = new DagBlobSwarm(storeA, routingA, NoFetch, _dir.Sub("a-index"));
+        var swarmB = new DagBlobSwarm(storeB, routingB,
+            new NodeBlockFetcher(async (peers, ct) => await bitswapB.StartSessionAsync(peers, ct), TimeSpan.FromSeconds(20)), _dir.Sub("b-index"));
         BlobRootProtocol.Register(hostA, swarmA);
         BlobRootProtocol.Register(hostB, swarmB);
 
@@ -147,7 +148,7 @@ public sealed class NodeGlueTests : IAsyncLifetime
         // Re-serve the blobs from A's store: its mirror is gone, but the node (host + store) still answers.
         await ImagePull.PullAndVerifyAsync(mirrorB, Repo, _image, tag: null);
         Assert.Equal(_image.Blobs.Count(), mirrorB.Metrics.BlobsFromPeers);
-        Assert.True(fetchedFromA >= 3, $"fetched {fetchedFromA} blocks from A");
+        Assert.True(bitswapA.Stats.BlocksSent >= 3, $"A sent {bitswapA.Stats.BlocksSent} blocks");
         Assert.Contains(hostA.LocalPeer, hostB.ConnectedPeers);
     }
 
@@ -157,13 +158,16 @@ public sealed class NodeGlueTests : IAsyncLifetime
         await using var hostA = await StartHostAsync();
         await using var hostB = await StartHostAsync();
         var swarmA = new DagBlobSwarm(new MemoryBlockStore(), new P2pBlobRouting(hostA, new StaticContentRouting()),
-            new NodeBlockFetcher((_, _) => ValueTask.FromResult<Block?>(null)), _dir.Sub("x-index"));
+            NoFetch, _dir.Sub("x-index"));
         BlobRootProtocol.Register(hostA, swarmA);
         hostB.AddAddresses(hostA.LocalPeer, hostA.ListenAddresses);
         var answer = await BlobRootProtocol.AskAsync(hostB, hostA.LocalPeer, OciDigest.Compute("nothing"u8), CancellationToken.None);
         Assert.Null(answer);
         Assert.Contains(hostA.LocalPeer, hostB.ConnectedPeers); // it did ask over a real connection
     }
+
+    /// <summary>A fetcher for nodes that only serve: an offline node's session fails every block at once.</summary>
+    private static readonly NodeBlockFetcher NoFetch = new((_, _) => Task.FromResult<Shoal.Bitswap.BitswapSession?>(null), TimeSpan.FromSeconds(1));
 
     private static async Task<P2pHost> StartHostAsync()
     {

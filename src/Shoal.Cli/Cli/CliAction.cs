@@ -32,5 +32,5 @@ public static class CliAction
     private static bool IsUserError(Exception e) => e is ConfigException or RepoExistsException or RepoNotInitializedException
         or FormatException or ArgumentException or IOException or InvalidDataException or KeyNotFoundException
         or UnauthorizedAccessException or HttpRequestException or NotSupportedException or InvalidOperationException
-        or TimeoutException or ShoalApiException;
+        or TimeoutException or ShoalApiException or Shoal.Core.BlockNotFoundException;
 }

@@ -25,7 +25,8 @@ public sealed class CliContext(ParseResult parse)
 
     public static readonly System.Text.Json.JsonSerializerOptions JsonOutputIndented = new(JsonOutput) { WriteIndented = true };
 
-    /// <summary>Progress bars only for people: when stdout is a terminal and not --json.</summary>
-    public bool ShowProgress => !Console.IsOutputRedirected && !Json;
+    /// <summary>Progress bars go to standard error (stdout stays the data): by default only for people (stderr a
+    /// terminal, no --json); --progress / --progress=false decide explicitly.</summary>
+    public bool ShowProgress => Parse.GetValue(GlobalOptions.Progress) ?? (!Console.IsErrorRedirected && !Json);
     public T? Get<T>(Argument<T> argument) => Parse.GetValue(argument);
 }

@@ -31,8 +31,15 @@ public static class GlobalOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool?> Progress = new("--progress")
+    {
+        Description = "Progress bar (bytes, rate, ETA) on standard error for add, cat and get (default: when standard error is a terminal)",
+        Recursive = true,
+    };
+
     public static void AddTo(Command root)
     {
+        root.Options.Add(Progress);
         root.Options.Add(Repo);
         root.Options.Add(Json);
         root.Options.Add(Api);

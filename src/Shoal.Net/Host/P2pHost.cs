@@ -39,6 +39,8 @@ public sealed class P2pHost : IP2pHost
     public Identity Identity { get; }
     public PeerId LocalPeer => Identity.PeerId;
     public PeerStore PeerStore { get; }
+    /// <summary>Stream payload bytes in and out per protocol, since the host was created.</summary>
+    public BandwidthCounter Bandwidth { get; } = new();
 
     public IReadOnlyList<Multiaddr> ListenAddresses
     {
@@ -101,6 +103,7 @@ public sealed class P2pHost : IP2pHost
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(Options.StreamNegotiationTimeout);
             var protocol = await MultistreamSelect.SelectAsync(stream, protocols, timeout.Token).ConfigureAwait(false);
+            stream.Meter = Bandwidth.For(protocol);
             return new P2pStream(stream, connection, protocol);
         }
         catch
@@ -396,6 +399,7 @@ public sealed class P2pHost : IP2pHost
             stream.Reset();
             return;
         }
+        stream.Meter = Bandwidth.For(protocol);
         var p2pStream = new P2pStream(stream, connection, protocol);
         try
         {

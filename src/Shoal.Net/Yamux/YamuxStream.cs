@@ -47,6 +47,9 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
     public PipeWriter Output => _output.Writer;
     public bool IsReset => _reset;
 
+    /// <summary>Where this stream's payload bytes are counted once its protocol is known (null = not counted).</summary>
+    public ProtocolMeter? Meter { get; set; }
+
     /// <summary>Half-closes: the pump sends what was written, then FIN. Reading continues.</summary>
     public async ValueTask CloseWriteAsync(CancellationToken cancellationToken = default)
     {
@@ -92,6 +95,7 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
     {
         bool discard;
         lock (_lock) discard = _readerDone || _reset || _inputWriterDone;
+        Meter?.AddIn(data.Length);
         if (!discard)
         {
             foreach (var segment in data) _input.Writer.Write(segment.Span);
@@ -204,6 +208,7 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
                         }
                         var chunk = buffer.Slice(0, granted);
                         await _session.WriteFrameAsync(new YamuxHeader(YamuxFrameType.Data, YamuxFlags.None, Id, (uint)granted), chunk, this, token).ConfigureAwait(false);
+                        Meter?.AddOut(granted);
                         buffer = buffer.Slice(granted);
                     }
                 }

@@ -48,7 +48,7 @@ public sealed record ProviderResult(string Id, IReadOnlyList<string> Addrs);
 public sealed record BitswapStatResult(
     long BlocksReceived, long DataReceived, long DupBlksReceived, long DupDataReceived,
     long BlocksSent, long DataSent, long MessagesReceived,
-    IReadOnlyList<string> Wantlist, IReadOnlyList<string> Peers)
+    IReadOnlyList<CidLink> Wantlist, IReadOnlyList<string> Peers)
 {
     public int ProvideBufLen { get; init; }
     /// <summary>Shoal extensions: CIDs wanted right now, fetches in progress, peers speaking Bitswap.</summary>
@@ -57,8 +57,17 @@ public sealed record BitswapStatResult(
     public int BitswapPeers { get; init; }
 }
 
-/// <summary>`stats bw`: Kubo's BandwidthStats shape.</summary>
-public sealed record BandwidthStatResult(long TotalIn, long TotalOut, double RateIn, double RateOut);
+/// <summary>A CID as IPLD JSON writes a link (<c>{"/": "bafy..."}</c>), as in Kubo's wantlist output.</summary>
+public sealed record CidLink([property: JsonPropertyName("/")] string Cid);
+
+/// <summary>`stats bw`: Kubo's BandwidthStats shape (libp2p stream bytes, all protocols or one).</summary>
+public sealed record BandwidthStatResult(long TotalIn, long TotalOut, double RateIn, double RateOut)
+{
+    /// <summary>Shoal extension: the totals split by protocol id.</summary>
+    public IReadOnlyList<ProtocolBandwidth>? Protocols { get; init; }
+}
+
+public sealed record ProtocolBandwidth(string Protocol, long TotalIn, long TotalOut);
 
 /// <summary>A content stream with its length when known (for progress bars and Content-Length).</summary>
 public sealed record ContentStream(Stream Stream, long? Length) : IAsyncDisposable

@@ -7,6 +7,6 @@ public sealed class DatastoreConfig
     public string Kind { get; set; } = "flatfs";
     /// <summary>Block directory, relative to the repository unless absolute.</summary>
     public string Path { get; set; } = "blocks";
-    /// <summary>Soft cap in bytes reported by `repo stat` (Kubo's StorageMax); 0 = no cap. Not enforced by gc.</summary>
+    /// <summary>Hard cap in bytes of stored block data (Kubo's StorageMax); a write past it is refused; 0 = no cap.</summary>
     public long StorageMax { get; set; } = 10L * 1024 * 1024 * 1024;
 }

@@ -3,53 +3,55 @@ using Shoal.Core;
 
 namespace Shoal.Node;
 
-/// <summary>Visits every block a root references (dag-pb links; raw blocks are leaves), each once, depth first.</summary>
+/// <summary>Visits every block a root references (links by codec: <see cref="BlockLinks"/>), each once, depth first.</summary>
 public static class DagWalker
 {
-    /// <summary>Every block of the DAG, root first, depth first, each once; fails on a missing block.</summary>
-    public static async IAsyncEnumerable<Block> WalkBlocksAsync(IBlockStore store, Cid root, [EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Every block of the DAG, root first, depth first in link order, each once; fails on a missing block.</summary>
+    public static async IAsyncEnumerable<Block> WalkBlocksAsync(Func<Cid, CancellationToken, ValueTask<Block>> get, Cid root,
+        [EnumeratorCancellation] CancellationToken ct)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<Multihash>();
         var stack = new Stack<Cid>();
+        var links = new List<Cid>();
         stack.Push(root);
         while (stack.Count > 0)
         {
             var cid = stack.Pop();
-            if (!seen.Add(Convert.ToHexString(cid.Hash.Bytes.Span))) continue;
-            var block = await store.GetAsync(cid, ct).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found");
+            if (!seen.Add(cid.Hash) || cid.Hash.Code == MulticodecCode.Identity) continue;
+            var block = await get(cid, ct).ConfigureAwait(false);
             yield return block;
-            if (cid.Codec != MulticodecCode.DagPb) continue;
-            var node = DagPb.Decode(block.Data.Span);
-            for (var i = node.Links.Count - 1; i >= 0; i--) stack.Push(node.Links[i].Hash);
+            links.Clear();
+            BlockLinks.Extract(block, links);
+            for (var i = links.Count - 1; i >= 0; i--) stack.Push(links[i]);
         }
     }
 
-    /// <param name="missingOk">Skip blocks the store lacks (gc marking) instead of failing (pinning, export).</param>
-    public static async IAsyncEnumerable<Cid> WalkAsync(IBlockStore store, Cid root, bool missingOk, [EnumeratorCancellation] CancellationToken ct)
+    public static IAsyncEnumerable<Block> WalkBlocksAsync(IBlockStore store, Cid root, CancellationToken ct) =>
+        WalkBlocksAsync(async (cid, t) => await store.GetAsync(cid, t).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found"), root, ct);
+
+    /// <summary>The CIDs reachable from <paramref name="root"/> that the store holds (gc marking): blocks of codecs
+    /// without links are not read; missing blocks are skipped with their subtrees.</summary>
+    public static async IAsyncEnumerable<Cid> WalkLocalAsync(IBlockStore store, Cid root, [EnumeratorCancellation] CancellationToken ct)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<Multihash>();
         var stack = new Stack<Cid>();
+        var links = new List<Cid>();
         stack.Push(root);
         while (stack.Count > 0)
         {
             var cid = stack.Pop();
-            if (!seen.Add(Convert.ToHexString(cid.Hash.Bytes.Span))) continue;
-            if (cid.Codec != MulticodecCode.DagPb)
+            if (!seen.Add(cid.Hash)) continue;
+            if (!BlockLinks.MayHaveLinks(cid.Codec))
             {
-                if (!missingOk && !await store.HasAsync(cid, ct).ConfigureAwait(false) && await store.GetAsync(cid, ct).ConfigureAwait(false) is null)
-                    throw new KeyNotFoundException($"block {cid} not found");
                 yield return cid;
                 continue;
             }
             var block = await store.GetAsync(cid, ct).ConfigureAwait(false);
-            if (block is null)
-            {
-                if (missingOk) continue;
-                throw new KeyNotFoundException($"block {cid} not found");
-            }
+            if (block is null) continue;
             yield return cid;
-            var node = DagPb.Decode(block.Data.Span);
-            for (var i = node.Links.Count - 1; i >= 0; i--) stack.Push(node.Links[i].Hash);
+            links.Clear();
+            BlockLinks.Extract(block, links);
+            for (var i = links.Count - 1; i >= 0; i--) stack.Push(links[i]);
         }
     }
 }

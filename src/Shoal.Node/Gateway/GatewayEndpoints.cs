@@ -9,8 +9,10 @@ namespace Shoal.Node;
 /// <summary>
 /// The trustless gateway subset of the IPFS HTTP gateway spec: <c>GET|HEAD /ipfs/{cid}</c> as a raw block
 /// (<c>?format=raw</c> or <c>Accept: application/vnd.ipld.raw</c>), a CAR (<c>?format=car</c> or
-/// <c>application/vnd.ipld.car</c>), or the UnixFS file's bytes with Range, ETag and immutable caching.
-/// Missing blocks are fetched from peers for at most Gateway.NotFoundTimeoutSeconds, then 404.
+/// <c>application/vnd.ipld.car</c>, with <c>dag-scope</c> block|entity|all), or the UnixFS file's bytes with Range,
+/// ETag and immutable caching. Paths (<c>/ipfs/{cid}/dir/file</c>) resolve through UnixFS directories by link name
+/// (a CAR of a path holds the blocks along the path, then the target's DAG). Missing blocks are fetched from peers;
+/// the path and the target's first block must come within Gateway.NotFoundTimeoutSeconds, else 404.
 /// </summary>
 public static class GatewayEndpoints
 {
@@ -26,6 +28,9 @@ public static class GatewayEndpoints
 
     private static async Task ServeAsync(HttpContext ctx, ShoalNode node)
     {
+        System.Diagnostics.Activity.Current = null; // a root span per request, as for the API
+        using var activity = NodeTracing.Source.StartActivity("gateway " + ctx.Request.Method, System.Diagnostics.ActivityKind.Server);
+        activity?.SetTag("url.path", ctx.Request.Path.Value);
         var status = 500;
         try
         {
@@ -48,6 +53,7 @@ public static class GatewayEndpoints
         }
         finally
         {
+            activity?.SetTag("http.response.status_code", status);
             node.Metrics.GatewayRequests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
         }
     }
@@ -58,19 +64,40 @@ public static class GatewayEndpoints
         if (!Cid.TryParse(cidText, out var cid))
             return await PlainErrorAsync(ctx, 400, $"invalid CID '{cidText}': not a CIDv0 or multibase CIDv1").ConfigureAwait(false);
         var path = ctx.Request.RouteValues["path"] as string;
-        if (!string.IsNullOrEmpty(path))
-            return await PlainErrorAsync(ctx, 501, "paths inside a DAG are not supported by this gateway; request /ipfs/{cid}").ConfigureAwait(false);
+        var segments = PathResolver.Segments(path);
 
         var format = RequestedFormat(ctx.Request);
         if (format is null)
             return await PlainErrorAsync(ctx, 400, $"unsupported format '{ctx.Request.Query["format"]}' (raw, car, or none for file bytes)").ConfigureAwait(false);
+        var scope = ctx.Request.Query["dag-scope"].ToString();
+        if (scope.Length == 0) scope = "all";
+        if (format == "car" && scope is not ("block" or "entity" or "all"))
+            return await PlainErrorAsync(ctx, 400, $"unsupported dag-scope '{scope}' (block, entity or all)").ConfigureAwait(false);
+        if (format == "car" && ctx.Request.Query.ContainsKey("entity-bytes"))
+            return await PlainErrorAsync(ctx, 501, "entity-bytes is not supported by this gateway; use dag-scope=entity for the whole file").ConfigureAwait(false);
 
-        var etag = format switch { "raw" => $"\"{cid}.raw\"", "car" => $"\"{cid}.car\"", _ => $"\"{cid}\"" };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        timeout.CancelAfter(TimeSpan.FromSeconds(node.Config.Gateway.NotFoundTimeoutSeconds));
+        var network = node.Config.Gateway.FetchMissing;
+        var head = HttpMethods.IsHead(ctx.Request.Method);
+
+        // The path's blocks are read one by one (each names the next); the target's DAG through one read below.
+        ResolvedPath resolved;
+        await using (var pathRead = new DagRead(node, cid, network, wholeDag: false))
+            resolved = await PathResolver.ResolveAsync(pathRead.GetAsync, cid, segments, timeout.Token).ConfigureAwait(false);
+        var target = resolved.Target;
+
+        var etag = format switch
+        {
+            "raw" => $"\"{target}.raw\"",
+            "car" => scope == "all" ? $"\"{target}.car\"" : $"\"{target}.{scope}.car\"",
+            _ => $"\"{target}\"",
+        };
         var headers = ctx.Response.Headers;
         headers.ETag = etag;
         headers.CacheControl = ImmutableCacheControl;
-        headers["X-Ipfs-Path"] = "/ipfs/" + cidText;
-        headers["X-Ipfs-Roots"] = cid.ToString();
+        headers["X-Ipfs-Path"] = "/ipfs/" + cidText + string.Concat(segments.Select(s => "/" + Uri.EscapeDataString(s)));
+        headers["X-Ipfs-Roots"] = string.Join(',', [.. resolved.PathBlocks.Select(b => b.Cid.ToString()), target.ToString()]);
         headers.XContentTypeOptions = "nosniff";
         if (ctx.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*"))
         {
@@ -78,44 +105,60 @@ public static class GatewayEndpoints
             return 304;
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
-        timeout.CancelAfter(TimeSpan.FromSeconds(node.Config.Gateway.NotFoundTimeoutSeconds));
-        var store = node.Config.Gateway.FetchMissing ? node.Blocks : node.LocalBlocks;
-        var head = HttpMethods.IsHead(ctx.Request.Method);
+        // A whole-DAG session only when the body will need every block: not for HEAD, a range, or dag-scope=block.
+        var wholeDag = !head && (format == "car" ? scope != "block" : format == "file" && ctx.Request.Headers.Range.Count == 0);
+        await using var read = new DagRead(node, target, network, wholeDag);
+        // The target's first block is read before any header is sent, so a missing one is a clean 404, not a broken 200.
+        var first = await read.GetAsync(target, timeout.Token).ConfigureAwait(false);
 
         switch (format)
         {
             case "raw":
-            {
-                var block = await store.GetAsync(cid, timeout.Token).ConfigureAwait(false)
-                    ?? throw new KeyNotFoundException($"block {cid} not found");
                 ctx.Response.ContentType = RawType;
-                headers.ContentDisposition = $"attachment; filename=\"{cid}.bin\"";
-                ctx.Response.ContentLength = block.Data.Length;
-                if (!head) await ctx.Response.Body.WriteAsync(block.Data, ctx.RequestAborted).ConfigureAwait(false);
+                headers.ContentDisposition = $"attachment; filename=\"{target}.bin\"";
+                ctx.Response.ContentLength = first.Data.Length;
+                if (!head) await ctx.Response.Body.WriteAsync(first.Data, ctx.RequestAborted).ConfigureAwait(false);
                 return 200;
-            }
             case "car":
-            {
-                // Fetch the root first so a missing DAG is a clean 404, not a truncated 200.
-                _ = await store.GetAsync(cid, timeout.Token).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found");
-                if (!head && store == node.Blocks) await node.EnsureLocalDagAsync(cid, ctx.RequestAborted).ConfigureAwait(false);
-                ctx.Response.ContentType = CarType + "; version=1";
-                headers.ContentDisposition = $"attachment; filename=\"{cid}.car\"";
+                ctx.Response.ContentType = CarType + "; version=1; order=dfs; dups=n";
+                headers.ContentDisposition = $"attachment; filename=\"{target}.car\"";
                 if (head) return 200;
-                await CarExport.WriteAsync(store, cid, ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+                var dag = scope switch
+                {
+                    "block" => One(first),
+                    "entity" when !IsFileRoot(first) => One(first),
+                    _ => DagWalker.WalkBlocksAsync(read.GetAsync, target, ctx.RequestAborted),
+                };
+                await CarExport.WriteAsync(ctx.Response.Body, cid, resolved.PathBlocks, dag, ctx.RequestAborted).ConfigureAwait(false);
                 return 200;
-            }
             default:
-                _ = await store.GetAsync(cid, timeout.Token).ConfigureAwait(false) ?? throw new KeyNotFoundException($"block {cid} not found");
-                if (!head && store == node.Blocks) await node.EnsureLocalDagAsync(cid, ctx.RequestAborted).ConfigureAwait(false);
-                return await ServeFileAsync(ctx, store, cid, head, timeout.Token).ConfigureAwait(false);
+                return await ServeFileAsync(ctx, read, target, head, timeout.Token).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ServeFileAsync(HttpContext ctx, IBlockStore store, Cid cid, bool head, CancellationToken findToken)
+    /// <summary>A UnixFS file or raw block: its entity is every block under it. Directories and other codecs: just the block.</summary>
+    private static bool IsFileRoot(Block block)
     {
-        var size = await UnixFsContent.GetSizeAsync(store, cid, findToken).ConfigureAwait(false);
+        if (block.Cid.Codec == MulticodecCode.Raw) return true;
+        if (block.Cid.Codec != MulticodecCode.DagPb) return false;
+        var node = DagPb.Decode(block.Data.Span);
+        return node.Data is { } data && UnixFsData.Decode(data.Span).Type is UnixFsType.File or UnixFsType.Raw;
+    }
+
+#pragma warning disable CS1998 // an async iterator of one element
+    private static async IAsyncEnumerable<Block> One(Block block)
+    {
+        yield return block;
+    }
+#pragma warning restore CS1998
+
+    private static async Task<int> ServeFileAsync(HttpContext ctx, DagRead read, Cid cid, bool head, CancellationToken findToken)
+    {
+        var size = (await new UnixFsReader(read.GetAsync, 0).StatAsync(cid, findToken).ConfigureAwait(false)) switch
+        {
+            { Type: UnixFsType.File or UnixFsType.Raw } stat => stat.Size,
+            var stat => throw new NotSupportedException($"{cid} is a UnixFS {stat.Type}: this gateway serves files, raw blocks (?format=raw) and CARs (?format=car), not directory listings"),
+        };
         ctx.Response.Headers.AcceptRanges = "bytes";
         ctx.Response.ContentType = "application/octet-stream";
         long offset = 0, length = size;
@@ -134,8 +177,12 @@ public static class GatewayEndpoints
         }
         ctx.Response.ContentLength = length;
         if (head || length == 0) return status;
-        await using var content = await UnixFsContent.OpenAsync(store, cid, offset, length, ctx.RequestAborted).ConfigureAwait(false);
-        await content.Stream.CopyToAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
+        var reader = new UnixFsReader(read.GetAsync, ShoalNode.FilePrefetch);
+        await foreach (var piece in reader.ReadAsync(cid, offset, length, ctx.RequestAborted).ConfigureAwait(false))
+        {
+            await ctx.Response.Body.WriteAsync(piece, ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
         return status;
     }
 

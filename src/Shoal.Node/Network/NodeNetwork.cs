@@ -25,10 +25,15 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly KadDht? _routing;
     private readonly Lock _providesGate = new();
     private readonly HashSet<Task> _provides = [];
-    private (DateTime At, long In, long Out) _lastBandwidth = (DateTime.UtcNow, 0, 0);
+    private readonly Lock _bandwidthGate = new();
+    private readonly DateTime _started = DateTime.UtcNow;
+    private readonly Dictionary<string, (DateTime At, long In, long Out)> _lastBandwidth = new(StringComparer.Ordinal);
 
-    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht)
+    private readonly BitswapTracing _tracing;
+
+    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht, BitswapTracing tracing)
     {
+        _tracing = tracing;
         _node = node;
         _host = host;
         _bitswapNetwork = bitswapNetwork;
@@ -92,10 +97,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await dht.StartAsync(ct).ConfigureAwait(false);
         }
         var bitswapNetwork = new Libp2pBitswapNetwork(host);
-        var bitswap = new Bitswap.Bitswap(bitswapNetwork, node.LocalBlocks, options,
+        var tracing = new BitswapTracing();
+        var bitswap = new Bitswap.Bitswap(new TracingBitswapNetwork(bitswapNetwork, tracing), new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
-        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht);
+        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht, tracing);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
     }
@@ -155,8 +161,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
     public async ValueTask<Block?> FetchAsync(Cid cid, CancellationToken ct)
     {
         if (!CanSearch) return null;
-        using var activity = NodeTracing.Source.StartActivity("fetch block");
+        using var activity = NodeTracing.Source.StartActivity("bitswap session");
         activity?.SetTag("shoal.cid", cid.ToString());
+        activity?.SetTag("shoal.session.kind", "block");
+        activity?.SetTag("shoal.peer", PeerId);
+        _tracing.SessionStarted(cid, activity);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds));
         Interlocked.Increment(ref _activeFetches);
@@ -171,6 +180,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         finally
         {
+            _tracing.SessionEnded(activity);
             Interlocked.Decrement(ref _activeFetches);
         }
     }
@@ -183,8 +193,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
     {
         // Nobody to ask: whatever is local is all there is, and the reader reports what is missing.
         if (!CanSearch) return;
-        using var activity = NodeTracing.Source.StartActivity("fetch dag");
+        using var activity = NodeTracing.Source.StartActivity("bitswap session");
         activity?.SetTag("shoal.cid", root.ToString());
+        activity?.SetTag("shoal.session.kind", "dag");
+        activity?.SetTag("shoal.peer", PeerId);
+        _tracing.SessionStarted(root, activity);
         var idle = TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds);
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stalled.CancelAfter(idle);
@@ -192,7 +205,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         Interlocked.Increment(ref _activeFetches);
         try
         {
-            var result = await _bitswap.FetchDagAsync(root, DagPbLinkExtractor.Instance, progress, stalled.Token).ConfigureAwait(false);
+            var result = await _bitswap.FetchDagAsync(root, BlockLinks.Instance, progress, stalled.Token).ConfigureAwait(false);
             activity?.SetTag("shoal.blocks", result.Blocks);
             activity?.SetTag("shoal.bytes", result.Bytes);
         }
@@ -202,9 +215,15 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         finally
         {
+            _tracing.SessionEnded(activity);
             Interlocked.Decrement(ref _activeFetches);
         }
     }
+
+    /// <summary>A Bitswap session seeded with peers known to hold the content (the registry mirror reads a blob's
+    /// DAG through one, with the providers it found through the DHT).</summary>
+    public Task<BitswapSession> StartSessionAsync(IReadOnlyList<Shoal.Net.PeerId> providers, CancellationToken ct) =>
+        _bitswap.StartSessionAsync(providers, ct);
 
     /// <summary>False when asking would only wait for the timeout: no peer connected and no content routing to find one.</summary>
     private bool CanSearch => _host.ConnectedPeers.Count > 0 || _routing is { RoutingTableSize: > 0 };
@@ -332,11 +351,18 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
-    public BitswapStatResult BitswapStat()
+    /// <summary>Kubo's `stats bitswap`, with the CIDs of the current wantlist read from the engine.</summary>
+    public async Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct)
+    {
+        var wantlist = await _bitswap.GetWantlistAsync(ct).ConfigureAwait(false);
+        return BitswapStat([.. wantlist.Select(c => new CidLink(c.ToString()))]);
+    }
+
+    private BitswapStatResult BitswapStat(IReadOnlyList<CidLink> wantlist)
     {
         var s = _bitswap.Stats;
         return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
-            s.BlocksSent, s.DataSent, s.MessagesReceived, [], [.. _host.ConnectedPeers.Select(p => p.ToString())])
+            s.BlocksSent, s.DataSent, s.MessagesReceived, wantlist, [.. _host.ConnectedPeers.Select(p => p.ToString())])
         {
             WantlistSize = s.Wantlist,
             Sessions = Interlocked.Read(ref _activeFetches),
@@ -344,15 +370,34 @@ internal sealed class NodeNetwork : IAsyncDisposable
         };
     }
 
-    /// <summary>Bitswap payload bytes in and out (the bulk of the traffic), with rates since the previous call.</summary>
-    public BandwidthStatResult BandwidthStat()
+    /// <summary>
+    /// libp2p stream bytes in and out (every protocol: Bitswap, DHT, identify, ping...), with rates since the
+    /// previous call; <paramref name="protocol"/> narrows it to one protocol, as Kubo's `stats bw --proto`.
+    /// </summary>
+    public BandwidthStatResult BandwidthStat(string? protocol)
     {
-        var s = _bitswap.Stats;
+        var meters = _host.Bandwidth.Protocols;
+        long totalIn = 0, totalOut = 0;
+        var byProtocol = new List<ProtocolBandwidth>();
+        foreach (var m in meters)
+        {
+            if (protocol is not null && m.Protocol != protocol) continue;
+            totalIn += m.BytesIn;
+            totalOut += m.BytesOut;
+            byProtocol.Add(new ProtocolBandwidth(m.Protocol, m.BytesIn, m.BytesOut));
+        }
         var now = DateTime.UtcNow;
-        var last = _lastBandwidth;
-        var seconds = Math.Max((now - last.At).TotalSeconds, 1e-3);
-        _lastBandwidth = (now, s.DataReceived, s.DataSent);
-        return new BandwidthStatResult(s.DataReceived, s.DataSent, (s.DataReceived - last.In) / seconds, (s.DataSent - last.Out) / seconds);
+        double rateIn, rateOut;
+        lock (_bandwidthGate)
+        {
+            var key = protocol ?? "";
+            var last = _lastBandwidth.TryGetValue(key, out var previous) ? previous : (At: _started, In: 0L, Out: 0L);
+            var seconds = Math.Max((now - last.At).TotalSeconds, 1e-3);
+            rateIn = (totalIn - last.In) / seconds;
+            rateOut = (totalOut - last.Out) / seconds;
+            _lastBandwidth[key] = (now, totalIn, totalOut);
+        }
+        return new BandwidthStatResult(totalIn, totalOut, rateIn, rateOut) { Protocols = byProtocol };
     }
 
     private void UpdateMetrics(NodeMetrics m)
@@ -366,7 +411,12 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
-        m.SetBitswap(BitswapStat());
+        m.SetBitswap(BitswapStat([]));
+        foreach (var meter in _host.Bandwidth.Protocols)
+        {
+            m.Libp2pBytes.WithLabels("in", meter.Protocol).IncTo(meter.BytesIn);
+            m.Libp2pBytes.WithLabels("out", meter.Protocol).IncTo(meter.BytesOut);
+        }
         if (_routing is not null) m.DhtRoutingTableSize.Set(_routing.RoutingTableSize);
     }
 

@@ -34,7 +34,7 @@ public static class RegistryMirrorHost
         var swarm = new DagBlobSwarm(
             node.LocalBlocks,
             new P2pBlobRouting(host, routing ?? new ShoalNodeContentRouting(node)),
-            new NodeBlockFetcher(node.FetchFromNetworkAsync),
+            new NodeBlockFetcher(node),
             Path.Combine(options.DataDirectory, "index"),
             TimeSpan.FromMilliseconds(config.ProviderSearchTimeoutMs));
         if (host is not null) BlobRootProtocol.Register(host, swarm);

@@ -3,10 +3,12 @@ using Shoal.Core;
 
 namespace Shoal.Node;
 
-/// <summary>Counts block store traffic for /metrics; otherwise passes every call through.</summary>
-public sealed class InstrumentedBlockStore(IBlockStore inner, NodeMetrics metrics) : IBlockStore
+/// <summary>Counts block store traffic for /metrics and tells <paramref name="stored"/> about every put; otherwise passes every call through.</summary>
+public sealed class InstrumentedBlockStore(IBlockStore inner, NodeMetrics metrics, Action<Block>? stored = null) : IBlockStore
 {
     public IBlockStore Inner { get; } = inner;
+
+    public bool KeepsBlockMemory => Inner.KeepsBlockMemory;
 
     public ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => Inner.HasAsync(cid, ct);
 
@@ -24,6 +26,7 @@ public sealed class InstrumentedBlockStore(IBlockStore inner, NodeMetrics metric
         await Inner.PutAsync(block, ct).ConfigureAwait(false);
         metrics.StorePuts.Inc();
         metrics.StoreBytesWritten.Inc(block.Data.Length);
+        stored?.Invoke(block);
     }
 
     public async ValueTask DeleteAsync(Cid cid, CancellationToken ct = default)

@@ -9,6 +9,8 @@ namespace Shoal.Node;
 /// </summary>
 internal sealed class NetworkBlockStore(IBlockStore local, ShoalNode node) : IBlockStore
 {
+    public bool KeepsBlockMemory => local.KeepsBlockMemory;
+
     public async ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => await local.HasAsync(cid, ct).ConfigureAwait(false);
 
     public async ValueTask<Block?> GetAsync(Cid cid, CancellationToken ct = default)

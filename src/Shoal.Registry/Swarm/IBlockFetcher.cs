@@ -6,8 +6,9 @@ namespace Shoal.Registry;
 /// registry's seam for block transfer; it never sees libp2p.</summary>
 public interface IBlockFetcher
 {
-    /// <summary>A session that asks <paramref name="providers"/> first (and may find others).</summary>
-    IBlockFetchSession StartSession(IReadOnlyList<string> providers);
+    /// <summary>One session for one blob's DAG, seeded with the blob's <paramref name="providers"/> (peer ids as
+    /// strings) so its blocks are asked of all of them at once (the session may find others).</summary>
+    ValueTask<IBlockFetchSession> StartSessionAsync(IReadOnlyList<string> providers, CancellationToken ct);
 }
 
 /// <summary>One blob's worth of block requests. Requests may be issued concurrently; the session spreads

@@ -80,7 +80,8 @@ public sealed class InProcessSwarm
             if (swarm._providers.TryGetValue(digest, out var providers)) providers.TryRemove(badPeer, out _);
         }
 
-        public IBlockFetchSession StartSession(IReadOnlyList<string> providers) => new Session(this, providers);
+        public ValueTask<IBlockFetchSession> StartSessionAsync(IReadOnlyList<string> providers, CancellationToken ct) =>
+            ValueTask.FromResult<IBlockFetchSession>(new Session(this, providers));
 
         /// <summary>What this peer sends when asked for a block.</summary>
         public async ValueTask<ReadOnlyMemory<byte>?> AnswerAsync(Cid cid, CancellationToken ct)

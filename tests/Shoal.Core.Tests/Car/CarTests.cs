@@ -48,6 +48,21 @@ public class CarTests
         Assert.Equal(original, output.ToArray());
     }
 
+    [Theory]
+    [InlineData("dir-with-files.car")]                       // Kubo, CIDv1 root
+    [InlineData("file-3k-and-3-blocks-missing-block.car")]   // Kubo, CIDv0 root
+    [InlineData("carv1-basic.car")]                          // go-car, two roots
+    public async Task The_header_written_is_byte_for_byte_the_one_kubo_and_go_car_wrote(string fixture)
+    {
+        var original = Fixture(fixture);
+        var car = await CarReader.OpenAsync(new MemoryStream(original));
+        var output = new MemoryStream();
+        await using (var writer = await CarWriter.CreateAsync(output, car.Roots)) { }
+        var headerLength = output.Length; // a CAR with no blocks is exactly its framed header
+        Assert.True(headerLength > 40);
+        Assert.Equal(original.AsSpan(0, (int)headerLength).ToArray(), output.ToArray());
+    }
+
     [Fact]
     public async Task Reads_the_inner_carv1_of_the_carv2_basic_fixture()
     {
@@ -98,6 +113,10 @@ public class CarTests
     [InlineData("01ff")]                          // not a map
     [InlineData("ffffffffffffffffff01")]          // over-long varint
     [InlineData("feffff7f")]                      // header length above the limit
+    [InlineData("13a26776657273696f6e016776657273696f6e01")]     // duplicate 'version' key
+    [InlineData("0bbf6776657273696f6e01ff")]                     // indefinite-length map (not DAG-CBOR)
+    [InlineData("14a265726f6f747381420001" + "6776657273696f6e01")] // a root that is not a tag-42 link
+    [InlineData("0ea16776657273696f6e3a7fffffff")]               // a negative version
     public async Task Bad_headers_are_refused(string hex)
         => await Assert.ThrowsAsync<InvalidDataException>(() => ReadAll(Convert.FromHexString(hex)));
 

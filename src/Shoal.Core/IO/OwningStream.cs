@@ -1,7 +1,10 @@
-namespace Shoal.Node;
+namespace Shoal.Core;
 
-/// <summary>A response body stream that disposes its HTTP response when it is disposed.</summary>
-internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+/// <summary>
+/// A forward-only read stream that disposes its owner with it: an HTTP response body handed out past the
+/// method that received the response (the node's API client, the registry mirror's upstream reads).
+/// </summary>
+public sealed class OwningStream(Stream inner, IDisposable owner) : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
@@ -24,5 +27,13 @@ internal sealed class OwningStream(Stream inner, IDisposable owner) : Stream
             owner.Dispose();
         }
         base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync().ConfigureAwait(false);
+        if (owner is IAsyncDisposable asyncOwner) await asyncOwner.DisposeAsync().ConfigureAwait(false);
+        else owner.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -317,6 +317,17 @@ public sealed class RegistryMirror : IAsyncDisposable
         if (source is not null)
             origins.Add(new BlobOrigin(BlobOrigin.Peers, async (offset, ct) =>
                 (await _swarm.OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length), source));
+        if (source is null && upstream is not null)
+        {
+            // Nobody holds it: if a peer is already fetching it from the upstream, wait and take it from that peer.
+            BlobSource? awaited = null;
+            origins.Add(new BlobOrigin(BlobOrigin.Peers, async (offset, ct) =>
+            {
+                awaited = await _swarm.AwaitPeerFetchAsync(digest, ct).ConfigureAwait(false);
+                if (awaited is null) return null;
+                return (await _swarm.OpenReadAsync(awaited, offset, ct).ConfigureAwait(false), awaited.Length);
+            }, OpenedSource: () => awaited));
+        }
         if (upstream is not null)
             origins.Add(new BlobOrigin(BlobOrigin.Upstream, async (offset, ct) =>
             {

@@ -1068,6 +1068,7 @@ public sealed partial class BitswapEngine
         if (!p.Connected) return;
         var timeout = DontHaveTimeoutOf(p);
         var expired = new List<Cid>();
+        TimeSpan? quietUntil = null;
         while (p.DontHaveQueue.TryPeek(out var head))
         {
             if (!IsAwaitingBlock(p, head.Cid, head.SentAt))
@@ -1083,8 +1084,10 @@ public sealed partial class BitswapEngine
                 var quietSince = p.LastMessageAt > head.SentAt ? p.LastMessageAt : head.SentAt;
                 if (_now - quietSince < silence)
                 {
-                    Schedule(p.DontHaveTimer!, quietSince + silence);
-                    return;
+                    // Not silent yet; the wants that did expire above must still be let go (returning here
+                    // left them pointing at this peer with their want-block cancelled: a stall).
+                    quietUntil = quietSince + silence;
+                    break;
                 }
             }
             p.DontHaveQueue.Dequeue();
@@ -1104,6 +1107,7 @@ public sealed partial class BitswapEngine
             Stats.SimulatedDontHaves++;
             OnPeerDoesNotHave(p, c);
         }
-        RescheduleDontHaveTimer(p);
+        if (quietUntil is { } wake) Schedule(p.DontHaveTimer!, wake);
+        else RescheduleDontHaveTimer(p);
     }
 }

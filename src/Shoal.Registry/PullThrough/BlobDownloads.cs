@@ -47,6 +47,7 @@ public sealed class BlobDownloads : IAsyncDisposable
             download.TryAddReader(); // the writer's reference, released when its loop ends
             download.TryAddReader(); // the first reader's
             _active[digest] = download;
+            _swarm.DownloadStarted(digest); // peers asking now hear that this node is fetching it
             var list = origins();
             if (list.Any(o => o.Kind == BlobOrigin.Upstream)) _metrics.UpstreamDownloadStarted();
             lock (_running) _running[download] = Task.Run(() => RunAsync(download, list, _stopping.Token));
@@ -86,6 +87,7 @@ public sealed class BlobDownloads : IAsyncDisposable
         {
             lock (_active)
                 if (_active.TryGetValue(download.Digest, out var current) && current == download) _active.Remove(download.Digest);
+            _swarm.DownloadEnded(download.Digest);
             download.ReleaseReader(); // the writer's own reference
             download.Retire();
             lock (_running) _running.Remove(download);

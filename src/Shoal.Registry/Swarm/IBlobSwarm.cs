@@ -23,4 +23,16 @@ public interface IBlobSwarm
     /// <summary>The bytes read from <paramref name="source"/> did not hash to its digest: forget the mapping,
     /// drop what was fetched for it, and score its providers down so they are not asked again.</summary>
     ValueTask RejectAsync(BlobSource source, CancellationToken ct);
+
+    /// <summary>A download of a blob nobody was found to hold starts on this node (the mirror's pull-through):
+    /// peers asking about it hear that it is being fetched.</summary>
+    void DownloadStarted(OciDigest digest) { }
+
+    /// <summary>That download ended (stored, or failed).</summary>
+    void DownloadEnded(OciDigest digest) { }
+
+    /// <summary>Before going to the upstream for a blob no peer holds: if a peer is already fetching it, wait
+    /// until it holds it and return it as the source, so a swarm takes one copy from the upstream. Null: go
+    /// to the upstream now (this node was chosen, or nobody else is fetching it).</summary>
+    ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct) => ValueTask.FromResult<BlobSource?>(null);
 }

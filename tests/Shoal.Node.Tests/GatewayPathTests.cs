@@ -93,4 +93,31 @@ public class GatewayPathTests
         Assert.Equal(1, nope.ExitCode);
         Assert.Contains("no link named 'nope'", nope.Stderr);
     }
+
+    [Fact]
+    public async Task A_directory_kubo_made_serves_its_files_by_path()
+    {
+        await using var daemon = await DaemonProcess.StartAsync();
+        var car = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dir-with-files.car"));
+        var imported = await daemon.Api.DagImportAsync(new MemoryStream(car), pinRoots: true);
+        var root = Assert.Single(imported.Roots);
+        Assert.Equal("bafybeihchr7vmgjaasntayyatmp5sv6xza57iy2h4xj7g46bpjij6yhrmy", root);
+        using var http = new HttpClient { BaseAddress = new Uri(daemon.Info.Gateway!), Timeout = TimeSpan.FromSeconds(20) };
+
+        using var file = await http.GetAsync($"/ipfs/{root}/multiblock.txt");
+        Assert.Equal(HttpStatusCode.OK, file.StatusCode);
+        var text = await file.Content.ReadAsStringAsync();
+        Assert.Equal(1026, text.Length);
+        Assert.StartsWith("Lorem ipsum dolor sit amet", text);
+        Assert.Equal("\"bafybeigcisqd7m5nf3qmuvjdbakl5bdnh4ocrmacaqkpuh77qjvggmt2sa\"", file.Headers.ETag!.Tag);
+
+        // Its CAR (path block + the file's DAG) is enough for a client to walk the path and read the file itself.
+        using var response = await http.GetAsync($"/ipfs/{root}/multiblock.txt?format=car");
+        var received = new MemoryBlockStore();
+        await CarReader.ImportAsync(new MemoryStream(await response.Content.ReadAsByteArrayAsync()), received);
+        var resolved = await PathResolver.ResolveAsync(async (c, ct) => (await received.GetAsync(c, ct))!, Cid.Parse(root), ["multiblock.txt"], default);
+        var back = new MemoryStream();
+        await new UnixFsReader(received).CopyToAsync(resolved.Target, back);
+        Assert.Equal(text, System.Text.Encoding.UTF8.GetString(back.ToArray()));
+    }
 }

@@ -153,6 +153,12 @@ public class GatewayPathTests
         return (root!, blocks);
     }
 
+    private static bool IsShard(Block block)
+    {
+        try { return DagPb.Decode(block.Data.Span).Data is { } d && UnixFsData.Decode(d.Span).Type == UnixFsType.HamtShard; }
+        catch (FormatException) { return false; }
+    }
+
     [Fact]
     public async Task Paths_resolve_through_a_hamt_sharded_directory_made_by_the_js_importer()
     {
@@ -184,5 +190,12 @@ public class GatewayPathTests
         var resolved = await PathResolver.ResolveAsync(async (c, ct) => await received.GetAsync(c, ct) ?? throw new BlockNotFoundException(c), root, ["file-599.txt"], default);
         Assert.Equal(count, resolved.PathBlocks.Count + 1);
         Assert.Equal("content of file 599\n", System.Text.Encoding.UTF8.GetString((await received.GetAsync(resolved.Target))!.Data.Span));
+
+        // dag-scope=entity of the sharded directory: all its shard blocks (enough to list it), none of the files.
+        using var entity = await http.GetAsync($"/ipfs/{root}?format=car&dag-scope=entity");
+        var (_, shardCount) = await CarReader.ImportAsync(new MemoryStream(await entity.Content.ReadAsByteArrayAsync()), new MemoryBlockStore());
+        var shards = blocks.Count(b => b.Data.Length > 0 && b.Data.Span[0] == 0x12 && IsShard(b)); // dag-pb blocks that are shards
+        Assert.True(shards > 1);
+        Assert.Equal(shards, shardCount);
     }
 }

@@ -475,7 +475,11 @@ public sealed partial class BitswapEngine
             sw = new SentWant(type, priority, sendDontHave);
             p.SentWants.Add(cid, sw);
         }
-        if (Options.Strategy != BitswapStrategy.Shoal) priority = p.NextWantPriority--;
+        if (Options.Strategy != BitswapStrategy.Shoal)
+        {
+            priority = p.NextWantPriority--;
+            sw.Priority = priority; // a periodic resend repeats what the peer was told
+        }
         if (type == WantType.Block)
         {
             p.OutstandingWantBlocks++;

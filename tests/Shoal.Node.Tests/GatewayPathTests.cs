@@ -80,5 +80,17 @@ public class GatewayPathTests
         }
         using (var throughFile = await http.GetAsync($"/ipfs/{root}/a.bin/x"))
             Assert.Equal(HttpStatusCode.NotFound, throughFile.StatusCode);
+
+        // The CLI and API take the same paths.
+        var cat = await daemon.CliAsync("cat", $"/ipfs/{root}/sub/b.txt");
+        Assert.True(cat.ExitCode == 0, cat.ToString());
+        Assert.Equal(small, cat.StdoutBytes);
+        using var dir = new TempDir();
+        var get = await daemon.CliAsync("get", $"{root}/a.bin", "-o", dir.Combine("a.bin"));
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Equal(big, await File.ReadAllBytesAsync(dir.Combine("a.bin")));
+        var nope = await daemon.CliAsync("cat", $"/ipfs/{root}/nope");
+        Assert.Equal(1, nope.ExitCode);
+        Assert.Contains("no link named 'nope'", nope.Stderr);
     }
 }

@@ -14,6 +14,18 @@ public static class PathResolver
     /// <summary>Segments accepted in one path: far deeper than real directory trees, small enough to bound the work.</summary>
     public const int MaxSegments = 256;
 
+    /// <summary>Splits <c>/ipfs/{cid}/a/b</c>, <c>{cid}/a/b</c> or a bare CID into the root CID and the names under it.</summary>
+    public static (Cid Root, string[] Segments) ParseContentPath(string text)
+    {
+        var value = text.StartsWith("/ipfs/", StringComparison.Ordinal) ? text["/ipfs/".Length..] : text;
+        var slash = value.IndexOf('/');
+        var cidText = slash < 0 ? value : value[..slash];
+        Cid root;
+        try { root = Cid.Parse(cidText); }
+        catch (FormatException e) { throw new FormatException($"invalid CID '{cidText}': {e.Message}", e); }
+        return (root, slash < 0 ? [] : Segments(value[(slash + 1)..]));
+    }
+
     public static string[] Segments(string? path)
     {
         if (string.IsNullOrEmpty(path)) return [];

@@ -28,6 +28,9 @@ public static class GatewayEndpoints
 
     private static async Task ServeAsync(HttpContext ctx, ShoalNode node)
     {
+        System.Diagnostics.Activity.Current = null; // a root span per request, as for the API
+        using var activity = NodeTracing.Source.StartActivity("gateway " + ctx.Request.Method, System.Diagnostics.ActivityKind.Server);
+        activity?.SetTag("url.path", ctx.Request.Path.Value);
         var status = 500;
         try
         {
@@ -50,6 +53,7 @@ public static class GatewayEndpoints
         }
         finally
         {
+            activity?.SetTag("http.response.status_code", status);
             node.Metrics.GatewayRequests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
         }
     }
@@ -101,7 +105,8 @@ public static class GatewayEndpoints
             return 304;
         }
 
-        var wholeDag = format == "car" ? scope != "block" : ctx.Request.Headers.Range.Count == 0;
+        // A whole-DAG session only when the body will need every block: not for HEAD, a range, or dag-scope=block.
+        var wholeDag = !head && (format == "car" ? scope != "block" : format == "file" && ctx.Request.Headers.Range.Count == 0);
         await using var read = new DagRead(node, target, network, wholeDag);
         // The target's first block is read before any header is sent, so a missing one is a clean 404, not a broken 200.
         var first = await read.GetAsync(target, timeout.Token).ConfigureAwait(false);

@@ -164,7 +164,9 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
             })).WaitAsync(Timeout);
             foreach (var m in mirrors) await m.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
 
-            foreach (var blob in image.Blobs) Assert.Equal(1, registry.BlobGets(blob.Digest));
+            var state = string.Join("; ", mirrors.Select(m => $"upstream {m.Metrics.BlobsFromUpstream}, peers {m.Metrics.BlobsFromPeers}"));
+            foreach (var blob in image.Blobs)
+                Assert.True(registry.BlobGets(blob.Digest) == 1, $"{blob.Digest}: {registry.BlobGets(blob.Digest)} upstream GETs; mirrors: {state}");
             Assert.Equal(image.Blobs.Count(), mirrors.Sum(m => m.Metrics.BlobsFromUpstream));
             Assert.Equal(image.Blobs.Count() * (mirrors.Count - 1), mirrors.Sum(m => m.Metrics.BlobsFromPeers));
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Shoal.Core;
 
 namespace Shoal.Registry;
@@ -44,6 +45,13 @@ public sealed class DagBlobSwarm : IBlobSwarm
     /// <summary>How long a node waits for a peer that fetches a blob from the upstream before fetching it itself:
     /// long enough for a large layer over a slow upstream link, bounded so a stuck peer costs one timeout only.</summary>
     public static readonly TimeSpan PeerFetchWaitTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a node asks again while a peer with a higher id is still deciding: a round trip or two,
+    /// so the decision costs little next to a layer download.</summary>
+    public static readonly TimeSpan DecisionPollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest a node waits for higher-id deciders before going to the upstream itself.</summary>
+    public static readonly TimeSpan DecisionTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>A download under way on this node, as peers asking about it see it.</summary>
     private sealed class Fetch
@@ -224,29 +232,41 @@ public sealed class DagBlobSwarm : IBlobSwarm
     public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
     {
         var self = _routing.LocalPeer;
-        var answers = new List<PeerFetch>();
-        using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        var deadline = Stopwatch.GetTimestamp() + (long)(DecisionTimeout.TotalSeconds * Stopwatch.Frequency);
+        PeerFetch? target;
+        while (true)
         {
-            search.CancelAfter(_searchTimeout);
-            try
+            var answers = new List<PeerFetch>();
+            using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                search.CancelAfter(_searchTimeout);
+                try
                 {
-                    if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
-                        return new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]); // one got it meanwhile
-                    if (answer.State != BlobFetchState.None) answers.Add(answer);
+                    await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                    {
+                        if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
+                            return new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]); // one got it meanwhile
+                        if (answer.State != BlobFetchState.None) answers.Add(answer);
+                    }
                 }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
+            // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
+            // upstream or for a decider with a lower id).
+            target = answers.Find(a => a.State == BlobFetchState.Upstream);
+            var higherDeciding = false;
+            if (target is null && self.Length > 0)
+                foreach (var a in answers)
+                {
+                    if (a.State != BlobFetchState.Locating) continue;
+                    if (string.CompareOrdinal(a.Peer, self) > 0) higherDeciding = true;
+                    else if (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0) target = a;
+                }
+            // A decider with a higher id may have asked before this node said it was deciding, and so may go to the
+            // upstream itself: let it decide first (it waits for this node, or goes and this node waits for it).
+            if (target is not null || !higherDeciding || Stopwatch.GetTimestamp() > deadline) break;
+            await Task.Delay(DecisionPollInterval, ct).ConfigureAwait(false);
         }
-        // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
-        // upstream or for a decider with a lower id).
-        var target = answers.Find(a => a.State == BlobFetchState.Upstream);
-        if (target is null && self.Length > 0)
-            foreach (var a in answers)
-                if (a.State == BlobFetchState.Locating && string.CompareOrdinal(a.Peer, self) < 0
-                    && (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0))
-                    target = a;
         if (target is null)
         {
             SetFetchState(digest, BlobFetchState.Upstream);

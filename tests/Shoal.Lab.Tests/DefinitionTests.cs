@@ -123,4 +123,13 @@ public class DefinitionTests
 
     [Fact]
     public void Rate_without_unit_is_refused() => Assert.False(Quantity.TryParseRate("1000", out _));
+
+    [Fact]
+    public void Rate_update_interval_reads_and_is_bounded()
+    {
+        Assert.Equal(TimeSpan.Zero, Scenarios.Read(Scenarios.Lan(1, 2, "1MiB")).RateUpdateInterval);
+        Assert.Equal(TimeSpan.FromMicroseconds(50), Scenarios.Read(Scenarios.Lan(1, 2, "1MiB", extra: "rateUpdateInterval: 50us")).RateUpdateInterval);
+        var e = Assert.Throws<DefinitionException>(() => Scenarios.Read(Scenarios.Lan(1, 2, "1MiB", extra: "rateUpdateInterval: 5ms")));
+        Assert.Equal("rateUpdateInterval", e.FieldPath);
+    }
 }

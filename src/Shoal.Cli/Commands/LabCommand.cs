@@ -71,7 +71,14 @@ namespace Shoal.Cli.Commands
                 }
                 else
                 {
-                    var progress = new SyncProgress<LabProgress>(lp => { if (lp.Status != "running") ctx.Out.WriteLine($"  {lp.Trial} #{lp.Repetition}: {lp.Status} at {lp.Seconds:0.000} s ({wall.Elapsed.TotalSeconds:0.0} s wall)"); });
+                    // Not a terminal: a line per finished trial, and one every half minute for long ones.
+                    var lastLine = TimeSpan.Zero;
+                    var progress = new SyncProgress<LabProgress>(lp =>
+                    {
+                        if (lp.Status == "running" && wall.Elapsed - lastLine < TimeSpan.FromSeconds(30)) return;
+                        lastLine = wall.Elapsed;
+                        ctx.Out.WriteLine($"  {lp.Trial} #{lp.Repetition}: {lp.Status} at {lp.Seconds:0.000} s{(d.Name == "sim" ? " virtual" : "")} ({wall.Elapsed.TotalSeconds:0.0} s wall)");
+                    });
                     result = await d.RunAsync(def, options, progress, ct).ConfigureAwait(false);
                 }
                 var files = ReportWriter.WriteAll(result, outDir);
@@ -136,13 +143,21 @@ namespace Shoal.Cli.Commands
 
         private static Command FlameCommand()
         {
-            var trace = new Argument<string>("trace") { Description = "EventPipe trace (.nettrace), e.g. from DOTNET_EnableEventPipe=1 or a local run's daemons" };
+            var trace = new Argument<string>("trace") { Description = "EventPipe trace (.nettrace), e.g. from DOTNET_EnableEventPipe=1; or, with --pid, the file to record into" };
             var output = new Option<string?>("--out", "-o") { Description = "Output prefix (default: the trace's path without .nettrace): writes PREFIX.folded and PREFIX.svg" };
-            var command = new Command("flame", "Turn an EventPipe CPU-sample trace into folded stacks and an SVG flame graph") { trace, output };
+            var pid = new Option<int?>("--pid") { Description = "First sample this running .NET process (e.g. a long `lab run` or a daemon) into TRACE" };
+            var seconds = new Option<double>("--seconds") { Description = "With --pid: how long to sample", DefaultValueFactory = _ => 10 };
+            var command = new Command("flame", "Turn an EventPipe CPU-sample trace into folded stacks and an SVG flame graph") { trace, output, pid, seconds };
             CliAction.Set(command, async (ctx, ct) =>
             {
                 var path = ctx.Get(trace)!;
                 var prefix = ctx.Get(output) ?? Path.ChangeExtension(path, null);
+                if (ctx.Get(pid) is { } processId)
+                {
+                    await using var profiler = DaemonProfiler.Start(processId, path);
+                    await Task.Delay(TimeSpan.FromSeconds(ctx.Get(seconds)), ct).ConfigureAwait(false);
+                    await profiler.StopAsync(ct).ConfigureAwait(false);
+                }
                 var stacks = EventPipeStacks.Fold(path);
                 FlameGraphWriter.WriteFolded(prefix + ".folded", stacks);
                 FlameGraphWriter.WriteSvg(prefix + ".svg", stacks, $"{Path.GetFileName(path)}: managed CPU samples (µs)");

@@ -315,7 +315,8 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                         progress?.Report(new LabProgress(peer.Name, rep, clock.Elapsed.TotalSeconds, "running"));
                         return;
                     }
-                    catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException && daemons[f.Node] != d)
+                    catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException or OperationCanceledException
+                                              && daemons[f.Node] != d && !trialCts.IsCancellationRequested)
                     {
                         // The daemon was killed by churn in the middle of the fetch: start over once it is back (its blocks are kept).
                     }

@@ -79,8 +79,6 @@ public sealed class FluidNetwork
             var serialization = (long)Math.Ceiling(message.WireBytes / Math.Min(_up[message.From].Capacity, _down[message.To].Capacity) * VirtualClock.NanosPerSecond);
             var at = Math.Max(_events.Now + c.LatencyNs + serialization + Jitter(c), c.LastSmallDeliveryNs);
             c.LastSmallDeliveryNs = at;
-            _up[message.From].BytesCarried += message.WireBytes;
-            _down[message.To].BytesCarried += message.WireBytes;
             _events.At(at, () => Deliver(message));
             if (message.OnTransmitted is { } sent) _events.At(_events.Now + serialization, sent);
             return;
@@ -113,9 +111,28 @@ public sealed class FluidNetwork
         if (!_dirty) return;
         _dirty = false;
         Advance();
-        Recompute();
-        ScheduleWake();
+        var now = _events.Now;
+        if (RateUpdateIntervalNs <= 0 || now - _lastRecomputeNs >= RateUpdateIntervalNs)
+        {
+            Recompute();
+            _lastRecomputeNs = now;
+        }
+        else if (!_recomputePending)
+        {
+            // Rates last computed less than an interval ago: keep them (new transmissions wait at rate 0, freed capacity
+            // idles) and recompute when the interval is up.
+            _recomputePending = true;
+            _events.At(_lastRecomputeNs + RateUpdateIntervalNs, () => { _recomputePending = false; MarkDirty(); });
+        }
+        SumRatesAndScheduleWake();
     }
+
+    /// <summary>Recompute fair shares at most once per this many ns (0: at every change, exact max-min at all times).
+    /// Large clusters set it (scenario <c>rateUpdateInterval</c>) to bound the number of recomputations.</summary>
+    public long RateUpdateIntervalNs { get; init; }
+
+    private long _lastRecomputeNs = long.MinValue / 2;
+    private bool _recomputePending;
 
     private SimLink NewLink(string name, double capacity)
     {
@@ -203,23 +220,34 @@ public sealed class FluidNetwork
 
     private void MarkDirty() => _dirty = true;
 
-    /// <summary>Moves every transmission forward to now at its current rate.</summary>
-    private void Advance()
+    /// <summary>Moves every transmission forward to now at its current rate; with <paramref name="done"/>, also collects
+    /// (in list order) the transmissions that have finished.</summary>
+    private void Advance(List<SimFlow>? done = null)
     {
         var now = _events.Now;
         var dt = (now - _lastAdvanceNs) / (double)VirtualClock.NanosPerSecond;
         _lastAdvanceNs = now;
-        if (dt <= 0) return;
-        var totalRate = 0.0;
-        foreach (var f in _activeFlows) totalRate += f.Rate;
-        if (totalRate > 0) AddThroughput(now - (long)(dt * VirtualClock.NanosPerSecond), now, totalRate);
-        foreach (var f in _activeFlows)
+        var flows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows);
+        if (dt > 0)
         {
-            var moved = Math.Min(f.RemainingBytes, f.Rate * dt);
-            f.RemainingBytes -= moved;
-            foreach (var l in f.Connection.Path) l.BytesCarried += moved;
+            // The flow set and rates are those of the last recomputation (it runs before time moves on), so its sum holds.
+            if (_totalRate > 0) AddThroughput(now - (long)(dt * VirtualClock.NanosPerSecond), now, _totalRate);
+            foreach (var f in flows)
+            {
+                var moved = Math.Min(f.RemainingBytes, f.Rate * dt);
+                f.RemainingBytes -= moved;
+                if (done is not null && f.RemainingBytes <= DoneEpsilonBytes + f.Rate * 1e-9) done.Add(f);
+            }
+        }
+        else if (done is not null)
+        {
+            foreach (var f in flows)
+                if (f.RemainingBytes <= DoneEpsilonBytes + f.Rate * 1e-9) done.Add(f);
         }
     }
+
+    /// <summary>Sum of the current rates, in flow-list order (what <see cref="Advance"/> bins as throughput).</summary>
+    private double _totalRate;
 
     /// <summary>Width of the throughput bins.</summary>
     public const double ThroughputBinSeconds = 0.05;
@@ -246,8 +274,8 @@ public sealed class FluidNetwork
     {
         Recomputations++;
         _fill.Clear();
-        foreach (var f in _activeFlows) f.Frozen = false;
-        foreach (var l in _activeLinks)
+        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows)) f.Frozen = false;
+        foreach (var l in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeLinks))
         {
             l.Remaining = l.Capacity;
             l.Unfrozen = l.Flows.Count;
@@ -259,7 +287,7 @@ public sealed class FluidNetwork
             var link = entry.Link;
             if (entry.Version != link.Version || link.Unfrozen == 0) continue;
             var share = Math.Max(0, link.Remaining) / link.Unfrozen;
-            foreach (var f in link.Flows)
+            foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(link.Flows))
             {
                 if (f.Frozen) continue;
                 f.Frozen = true;
@@ -277,29 +305,34 @@ public sealed class FluidNetwork
         }
     }
 
-    private void ScheduleWake()
+    private void SumRatesAndScheduleWake()
     {
         var next = long.MaxValue;
-        foreach (var f in _activeFlows)
+        var total = 0.0;
+        var now = _events.Now;
+        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows))
         {
+            total += f.Rate;
             if (f.Rate <= 0) continue;
-            var t = _events.Now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+            var t = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
             if (t < next) next = t;
         }
+        _totalRate = total;
         if (next == long.MaxValue) return;
         var generation = ++_wakeGeneration;
         _events.At(next, () => { if (generation == _wakeGeneration) Wake(); });
     }
 
+    private readonly List<SimFlow> _done = [];
+
     private void Wake()
     {
-        Advance();
-        List<SimFlow>? done = null;
-        foreach (var f in _activeFlows)
-            if (f.RemainingBytes <= DoneEpsilonBytes + f.Rate * 1e-9) (done ??= []).Add(f);
-        if (done is null) { MarkDirty(); return; }
+        _done.Clear();
+        Advance(_done);
+        if (_done.Count == 0) { MarkDirty(); return; }
+        var done = _done.ToArray();
         // Complete in a stable order so equal-time completions are deterministic.
-        done.Sort(static (x, y) =>
+        Array.Sort(done, static (x, y) =>
         {
             var c = x.Connection.From.CompareTo(y.Connection.From);
             if (c == 0) c = x.Connection.To.CompareTo(y.Connection.To);

@@ -310,6 +310,8 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                             }
                             if (total != size || !hash.GetHashAndReset().AsSpan().SequenceEqual(sha)) ok = false;
                         })).ConfigureAwait(false);
+                        // A daemon that left meanwhile (a remote one may take a moment to die) did not finish: wait for its return.
+                        if (daemons[f.Node] != d) continue;
                         finishes[f.Node] = clock.Elapsed.TotalSeconds;
                         verified[f.Node] = ok;
                         progress?.Report(new LabProgress(peer.Name, rep, clock.Elapsed.TotalSeconds, "running"));

@@ -84,8 +84,9 @@ public sealed class SshLauncher : IDaemonLauncher
         p?.WaitForExit(30_000);
     }
 
-    /// <summary>sh script: run "$@" in the background, wait for end of input, then stop it.</summary>
-    private const string StopWithSession = "\"$@\" </dev/null & p=$!; while read -r _; do :; done; kill $p 2>/dev/null; wait $p";
+    /// <summary>sh script: run "$@" in the background, wait for end of input, then kill it at once (as the local driver
+    /// does: a churn leave is a crash, and teardown needs nothing graceful).</summary>
+    private const string StopWithSession = "\"$@\" </dev/null & p=$!; while read -r _; do :; done; kill -9 $p 2>/dev/null; wait $p";
 
     private static IEnumerable<string> SshArgs(InventoryHost h)
     {

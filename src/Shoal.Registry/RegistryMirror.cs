@@ -319,13 +319,13 @@ public sealed class RegistryMirror : IAsyncDisposable
                 (await _swarm.OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length), source));
         if (source is null && upstream is not null)
         {
-            // Nobody holds it: if a peer is already fetching it from the upstream, wait and take it from that peer.
+            // Nobody holds it: if a peer is already fetching it from the upstream, read that download as it grows.
             BlobSource? awaited = null;
             origins.Add(new BlobOrigin(BlobOrigin.Peers, async (offset, ct) =>
             {
-                awaited = await _swarm.AwaitPeerFetchAsync(digest, ct).ConfigureAwait(false);
-                if (awaited is null) return null;
-                return (await _swarm.OpenReadAsync(awaited, offset, ct).ConfigureAwait(false), awaited.Length);
+                if (await _swarm.OpenPeerFetchAsync(digest, offset, ct).ConfigureAwait(false) is not { } opened) return null;
+                awaited = opened.Source;
+                return (opened.Content, opened.Length);
             }, OpenedSource: () => awaited));
         }
         if (upstream is not null)

@@ -150,6 +150,7 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
                 {
                     Listen = "127.0.0.1:0", DefaultUpstream = registry.Url, DataDirectory = _dir.Sub("at-once-mirror" + i),
                 }, peers[i].Swarm));
+            for (var i = 0; i < peers.Count; i++) BlobStreamProtocol.Register(peers[i].Host, mirrors[i].Mirror.Downloads);
 
             // Every mirror is asked for every blob at the same moment; nobody holds any of them yet.
             await Task.WhenAll(mirrors.Select(async m =>
@@ -164,9 +165,13 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
             })).WaitAsync(Timeout);
             foreach (var m in mirrors) await m.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
 
-            foreach (var blob in image.Blobs) Assert.Equal(1, registry.BlobGets(blob.Digest));
+            var state = string.Join("; ", mirrors.Select(m => $"upstream {m.Metrics.BlobsFromUpstream}, peers {m.Metrics.BlobsFromPeers}"));
+            foreach (var blob in image.Blobs)
+                Assert.True(registry.BlobGets(blob.Digest) == 1, $"{blob.Digest}: {registry.BlobGets(blob.Digest)} upstream GETs; mirrors: {state}");
             Assert.Equal(image.Blobs.Count(), mirrors.Sum(m => m.Metrics.BlobsFromUpstream));
             Assert.Equal(image.Blobs.Count() * (mirrors.Count - 1), mirrors.Sum(m => m.Metrics.BlobsFromPeers));
+            // The waiters read the first node's downloads while they were under way (not only once it held each blob).
+            Assert.True(mirrors.Sum(m => m.Mirror.Downloads.PeerReaders) > 0, "no peer read a download under way");
         }
         finally
         {

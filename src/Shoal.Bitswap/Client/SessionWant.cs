@@ -51,4 +51,12 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     }
 
     public Presence PresenceOf(PeerId peer) => Presence.TryGetValue(peer, out var p) ? p : global::Shoal.Bitswap.Presence.Unknown;
+
+    /// <summary>Shoal: this node's random rank of the want (ties among equally rare wants), so leechers that start
+    /// together ask for different blocks.</summary>
+    public int ShoalRank;
+
+    /// <summary>Shoal: nobody was known to hold it at the last idle tick; peers that have not answered may be
+    /// asked for the block itself.</summary>
+    public bool ShoalProbe;
 }

@@ -127,9 +127,29 @@ public static class BitswapDefaults
     /// do not time out (it sends DONT_HAVE itself). 8 messages of 1 MiB sharing a 100 Mbit/s uplink take 0.7 s.</summary>
     public static readonly TimeSpan ShoalSilenceTimeout = TimeSpan.FromSeconds(1);
 
-    /// <summary>Shoal: a peer holding all our wants (a seeder) is treated as if this many more blocks were queued
-    /// at it, so blocks other peers also have are taken from them and the seeder's upload goes to rare blocks.</summary>
-    public const double ShoalRichnessPenalty = 2.0;
+    /// <summary>Shoal server: messages being written at once across all peers. boxo's 8 leave a seeder's uplink
+    /// partly idle when 30 leechers' downlinks are shared with each other's uploads: each transfer gets only a
+    /// share of its receiver's downlink, so the seeder needs about one transfer per leecher to fill its uplink.</summary>
+    public const int ShoalMaxConcurrentEnvelopes = 64;
+
+    /// <summary>Shoal server: messages in flight per peer. A connection sends one after another, so two keep it
+    /// busy; more would commit to blocks early, before super-seeding can choose a fresher one.</summary>
+    public const int ShoalEnvelopesPerPeer = 2;
+
+    /// <summary>Shoal server: wants kept per peer. A Shoal client subscribes (want-have) to every block of an image at
+    /// every session peer; 300 MiB in 256 KiB blocks is 1,200+ wants, above boxo's 1024.</summary>
+    public const int ShoalMaxQueuedWantsPerPeer = 8192;
+
+    /// <summary>Shoal server: a block already uploaded waits at most this long behind blocks not uploaded yet
+    /// (a Shoal client moves such a want to the peer that got the block; others are served anyway).</summary>
+    public static readonly TimeSpan ShoalMaxDeferral = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Shoal server: queued answers looked at to find a presence answer or a fresh block (bounds the work
+    /// per envelope when a peer queues many wants).</summary>
+    public const int ShoalTaskScan = 64;
+
+    /// <summary>Shoal server: blocks remembered as uploaded (then forgotten all at once): an image's worth.</summary>
+    public const int ShoalUploadedMemory = 1 << 16;
 
     /// <summary>Blocks whose cancel we sent recently, per peer: a block already on the wire is not a lie.</summary>
     public const int RecentCancelsPerPeer = 512;

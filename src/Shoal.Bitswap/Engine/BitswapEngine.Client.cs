@@ -293,7 +293,6 @@ public sealed partial class BitswapEngine
         }
         var pending = s.Pending;
         if (pending.Count == 0 && s.Unassigned.Count == 0) return;
-        if (Options.Strategy == BitswapStrategy.Shoal && pending.Count > 1) OrderForShoal(s, pending);
 
         if (s.Peers.Count == 0)
         {
@@ -384,8 +383,6 @@ public sealed partial class BitswapEngine
         }
         if (bestPresence == Presence.DontHave) return null;
 
-        if (Options.Strategy == BitswapStrategy.Shoal) return ChooseSoonest(s, w, bestPresence);
-
         if (count == 1)
         {
             foreach (var p in s.Peers)
@@ -409,41 +406,6 @@ public sealed partial class BitswapEngine
             if (counted > pick) return p;
         }
         return last;
-    }
-
-    /// <summary>Shoal: the candidate whose queue for us drains first, judged by what we already asked of it,
-    /// what it says it has queued (pendingBytes) and the rate it delivered at.</summary>
-    private PeerState? ChooseSoonest(ClientSession s, SessionWant w, Presence presence)
-    {
-        PeerState? best = null;
-        double bestTime = double.MaxValue;
-        foreach (var p in s.Peers)
-        {
-            if (w.PresenceOf(p.Id) != presence) continue;
-            double rate = p.RateBytesPerSecond > 0 ? p.RateBytesPerSecond : 12.5e6; // assume 100 Mbit/s until measured
-            double queued = Math.Max(p.OutstandingBytes, p.RemotePendingBytes);
-            double latency = p.LatencySamples > 0 ? p.LatencyEwmaSeconds : 0.05;
-            double eta = (queued + _averageBlockSize) / rate + latency * 0.5 + _random.NextDouble() * 1e-6;
-            if (eta < bestTime)
-            {
-                bestTime = eta;
-                best = p;
-            }
-        }
-        return best;
-    }
-
-    /// <summary>Shoal: inner DAG nodes first (they unlock many leaf wants), leaves in a per-node random
-    /// order so leechers that start together hold different blocks early and can trade.</summary>
-    private void OrderForShoal(ClientSession s, List<SessionWant> pending)
-    {
-        // Fisher-Yates on the leaves keeps inner-node order (by depth) stable.
-        for (int i = pending.Count - 1; i > 0; i--)
-        {
-            int j = _random.Next(i + 1);
-            (pending[i], pending[j]) = (pending[j], pending[i]);
-        }
-        pending.Sort(static (a, b) => a.Depth.CompareTo(b.Depth));
     }
 
     /// <summary>Queues one want for a peer unless it already has an equal or stronger one from us.</summary>
@@ -475,7 +437,11 @@ public sealed partial class BitswapEngine
             sw = new SentWant(type, priority, sendDontHave);
             p.SentWants.Add(cid, sw);
         }
-        if (Options.Strategy != BitswapStrategy.Shoal) priority = p.NextWantPriority--;
+        if (Options.Strategy != BitswapStrategy.Shoal)
+        {
+            priority = p.NextWantPriority--;
+            sw.Priority = priority; // a periodic resend repeats what the peer was told
+        }
         if (type == WantType.Block)
         {
             p.OutstandingWantBlocks++;
@@ -496,11 +462,7 @@ public sealed partial class BitswapEngine
         if (sw.Type != WantType.Block || sw.Answered) return;
         p.OutstandingWantBlocks = Math.Max(0, p.OutstandingWantBlocks - 1);
         p.OutstandingBytes = Math.Max(0, p.OutstandingBytes - (long)_averageBlockSize);
-        if (Options.Strategy != BitswapStrategy.Shoal) return;
-        foreach (var s in _sessions.Values)
-        {
-            if (s.PeerSet.Contains(p.Id)) s.AssignPending = true; // its window opened
-        }
+        if (Options.Strategy == BitswapStrategy.Shoal) OnShoalWindowOpened(p);
     }
 
     private void BroadcastWant(ClientSession s, SessionWant w)
@@ -741,6 +703,11 @@ public sealed partial class BitswapEngine
 
     private void OnPeerHas(PeerState p, Cid cid)
     {
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            OnPeerHasShoal(p, cid);
+            return;
+        }
         if (!_interest.TryGetValue(cid, out var sessions))
         {
             // boxo keeps a session interested in blocks it already received: a late HAVE still says the peer holds
@@ -773,6 +740,11 @@ public sealed partial class BitswapEngine
 
     private void OnPeerDoesNotHave(PeerState p, Cid cid)
     {
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            OnPeerDoesNotHaveShoal(p, cid);
+            return;
+        }
         if (!_interest.TryGetValue(cid, out var sessions)) return;
         foreach (var s in sessions.ToArray())
         {
@@ -847,6 +819,11 @@ public sealed partial class BitswapEngine
         if (Options.Strategy == BitswapStrategy.Bitswap11)
         {
             QueueSessionSend(s); // 1.1: the peer gets a share of the next wants (and the window grows to 32)
+            return;
+        }
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            OnPeerAddedShoal(s, p);
             return;
         }
         // A new peer hears every want (as want-have) and may become the best source of those waiting.
@@ -926,6 +903,11 @@ public sealed partial class BitswapEngine
     private void OnIdleTick(ClientSession s)
     {
         if (s.Closed || s.Wants.Count == 0) return;
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            OnIdleTickShoal(s);
+            return;
+        }
         var live = new List<SessionWant>();
         foreach (var w in s.Wants.Values)
         {

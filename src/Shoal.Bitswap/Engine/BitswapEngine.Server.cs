@@ -48,7 +48,7 @@ public sealed partial class BitswapEngine
                 CancelPeerWant(ledger, e.Cid);
                 continue;
             }
-            if (Options.Strategy == BitswapStrategy.Shoal && _sessions.Count > 0) JoinSessionsThatSaw(p, e.Cid);
+            if (Options.Strategy == BitswapStrategy.Shoal) OnWantFromPeerShoal(p, e.Cid);
             var type = p.SupportsHave ? e.WantType : WantType.Block;
             bool sendDontHave = p.SupportsHave && e.SendDontHave;
             if (ledger.Wants.TryGetValue(e.Cid, out var existing))
@@ -59,7 +59,7 @@ public sealed partial class BitswapEngine
             }
             else
             {
-                if (ledger.Wants.Count >= Options.MaxQueuedWantsPerPeer && !EvictForNewWant(ledger, e.Cid, e.Priority)) continue;
+                if (ledger.Wants.Count >= LedgerWantLimit && !EvictForNewWant(ledger, e.Cid, e.Priority)) continue;
                 existing = new LedgerWant(type, e.Priority, sendDontHave);
                 ledger.Wants.Add(e.Cid, existing);
             }
@@ -111,7 +111,10 @@ public sealed partial class BitswapEngine
         int work;
         if (size >= 0)
         {
-            bool sendBlock = want.Type == WantType.Block || size <= Options.WantHaveReplaceSize;
+            // A small block answers a want-have directly; Shoal pushes only a HAVE to subscribers when a block arrives
+            // (every subscriber getting the block from every peer that just got it would be all duplicates).
+            bool replace = size <= Options.WantHaveReplaceSize && (answerAbsent || Options.Strategy != BitswapStrategy.Shoal);
+            bool sendBlock = want.Type == WantType.Block || replace;
             kind = sendBlock ? ServerTaskKind.SendBlock : ServerTaskKind.SendHave;
             work = sendBlock ? Math.Max(1, size) : PresenceWork(cid);
         }
@@ -129,7 +132,7 @@ public sealed partial class BitswapEngine
             if (existing.Kind >= kind) return;
             ledger.RemoveTask(existing);
         }
-        ledger.AddTask(new ServerTask(cid, kind, work, want.Priority, _taskSeq++));
+        ledger.AddTask(new ServerTask(cid, kind, work, want.Priority, _taskSeq++) { QueuedAt = _now });
     }
 
     /// <summary>Reseeding: a block just became local, so every peer whose ledger wants it gets it (or a HAVE).</summary>
@@ -162,6 +165,11 @@ public sealed partial class BitswapEngine
     /// (boxo #1143) puts first.</summary>
     private void Serve()
     {
+        if (Options.Strategy == BitswapStrategy.Shoal)
+        {
+            ServeShoal();
+            return;
+        }
         while (_envelopesInFlight < Options.MaxConcurrentEnvelopes)
         {
             PeerState? best = null;
@@ -192,14 +200,15 @@ public sealed partial class BitswapEngine
 
     private bool IsStarved(PeerLedger l) => l.LastServedAt is not { } t || _now - t > Options.PeerStarvationTimeout;
 
-    private void PopEnvelope(PeerState p)
+    private void PopEnvelope(PeerState p, ShoalTaskPick pick = ShoalTaskPick.Head)
     {
         var l = p.Ledger;
         var msg = new BitswapMessage();
         int work = 0;
         while (l.Order.Count > 0 && work < Options.TargetMessageSize)
         {
-            var task = l.Order.Min!;
+            var task = pick == ShoalTaskPick.Head ? l.Order.Min! : NextTaskShoal(l, pick == ShoalTaskPick.FreshOnly);
+            if (task is null) break;
             l.RemoveTask(task);
             work += task.Work;
             l.Wants.TryGetValue(task.Cid, out var want);
@@ -219,6 +228,7 @@ public sealed partial class BitswapEngine
                     }
                     if (p.Version == BitswapProtocolVersion.V100 && block.Cid.Version != 0) break;
                     msg.Blocks.Add(block);
+                    if (pick != ShoalTaskPick.Head) NoteUploadedShoal(task.Cid);
                     l.Wants.Remove(task.Cid);
                     l.BlocksSent++;
                     l.BytesSent += block.Data.Length;

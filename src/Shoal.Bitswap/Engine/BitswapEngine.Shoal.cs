@@ -1,18 +1,23 @@
+using Shoal.Core;
+
 namespace Shoal.Bitswap;
 
-// Shoal's client strategy (issue 9): want-blocks go out only as fast as each peer can answer them (a window
-// sized to its bandwidth-delay product), so the rest stay free to go to whichever peer has the block by the
-// time a window opens; that is what lets leechers serve each other instead of all queueing at the seeder.
+// Shoal's client strategy (issue 9), all in standard Bitswap 1.2 messages:
+// - every want goes as a want-have (no DONT_HAVE asked) to every session peer once; the peer keeps it as a
+//   subscription and pushes a HAVE the moment it gets the block, so each leecher knows who holds what;
+// - want-blocks go out only as fast as each peer answers them (a window sized to its bandwidth-delay
+//   product); when a window opens the peer is asked for the rarest block it holds (DAG inner nodes first),
+//   so leechers fill each other's gaps and the seeder is asked for blocks nobody else has yet;
+// - a want sitting at a peer that holds everything (a seeder) moves to a leecher as soon as one says HAVE;
+// - nothing can wait forever: a want whose peer fell silent goes back to the pool, and the idle tick
+//   re-asks every peer about wants nobody holds.
 public sealed partial class BitswapEngine
 {
-    private void QueueShoalAssignments()
-    {
-        foreach (var s in _sessions.Values)
-        {
-            if (s.AssignPending && s.Unassigned.Count > 0 && s.Peers.Count > 0) QueueSessionSend(s);
-        }
-    }
+    private bool _shoalAssignNeeded;
+    private readonly List<PeerState> _shoalOpen = [];
+    private readonly List<PeerState> _shoalSeeders = [];
 
+    /// <summary>New and re-queued wants of a session with peers: presence questions out, wants into the pool.</summary>
     private void SendSessionWantsShoal(ClientSession s)
     {
         var pending = s.Pending;
@@ -25,97 +30,309 @@ public sealed partial class BitswapEngine
             w.LiveSince ??= _now;
             if (isNew)
             {
-                // Presence questions are cheap and tell us where each block is; ask every session peer.
-                foreach (var p in s.Peers)
-                {
-                    if (w.PresenceOf(p.Id) != Presence.Unknown) continue;
-                    if (SendWant(p, w.Cid, WantType.Have, w.Priority, sendDontHave: true, broadcast: false)) s.Stats.WantHavesSent++;
-                }
+                w.ShoalRank = _random.Next();
+                foreach (var p in s.Peers) AskPresenceShoal(s, w, p);
             }
-            if (w.SentTo is null && !w.Exhausted && !w.Queued)
-            {
-                w.Queued = true;
-                s.Unassigned.Add(w);
-                s.AssignPending = true;
-            }
+            if (w.SentTo is null) QueueUnassignedShoal(s, w);
         }
         pending.Clear();
-        AssignShoal(s);
     }
 
-    /// <summary>Hands waiting wants to peers with room in their window, best source first. Costs
-    /// O(waiting wants × peers with room), and runs only when something changed.</summary>
-    private void AssignShoal(ClientSession s)
+    /// <summary>A want-have without DONT_HAVE: the peer answers HAVE now, or later when it gets the block.</summary>
+    private void AskPresenceShoal(ClientSession s, SessionWant w, PeerState p)
     {
-        if (!s.AssignPending) return;
-        s.AssignPending = false;
-        var open = _openPeers;
-        open.Clear();
-        foreach (var p in s.Peers)
+        if (!p.SupportsHave || w.PresenceOf(p.Id) != Presence.Unknown) return;
+        if (SendWant(p, w.Cid, WantType.Have, w.Priority, sendDontHave: false, broadcast: false)) s.Stats.WantHavesSent++;
+    }
+
+    private void QueueUnassignedShoal(ClientSession s, SessionWant w)
+    {
+        _shoalAssignNeeded = true;
+        if (w.Queued) return;
+        w.Queued = true;
+        s.Unassigned.Add(w);
+        // A want back in the pool may be the best one for peers that found nothing to do before.
+        foreach (var p in s.Peers) p.ShoalEmpty = false;
+    }
+
+    /// <summary>A peer has room for one more want-block: the peer's window opened.</summary>
+    private void OnShoalWindowOpened(PeerState p) => _shoalAssignNeeded = true;
+
+    /// <summary>Shoal's HAVE handling: record it, bring the peer into the session, and hand it the want at once if
+    /// it has room and nothing better to do, or take the want from a seeder that has not served it yet.</summary>
+    private void OnPeerHasShoal(PeerState p, Cid cid)
+    {
+        if (!_interest.TryGetValue(cid, out var sessions))
         {
-            if (p.OutstandingWantBlocks < ShoalWindow(p)) open.Add(p);
+            JoinSessionsThatSaw(p, cid);
+            return;
         }
+        foreach (var s in sessions)
+        {
+            if (!s.Wants.TryGetValue(cid, out var w)) continue;
+            if (!s.PeerSet.Contains(p.Id)) AddPeerToSession(s, p);
+            SetPresence(s, w, p.Id, Presence.Have);
+            w.Exhausted = false;
+            if (w.New) continue; // goes through the pool with its batch
+            if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && !IsSeederShoal(s, p))
+            {
+                // The seeder's upload is the scarce resource: a block a leecher now holds should come from the leecher.
+                UnassignShoal(s, w, holder, cancel: true);
+            }
+            if (w.SentTo is null)
+            {
+                QueueUnassignedShoal(s, w);
+                if (p.ShoalEmpty)
+                {
+                    // It had nothing we wanted: this want is the best it can do now, or the first when its window opens.
+                    if (HasRoomShoal(p)) AssignShoal(s, w, p);
+                    else p.ShoalEmpty = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>DONT_HAVE (or a timeout standing for one): the want goes back to the pool.</summary>
+    private void OnPeerDoesNotHaveShoal(PeerState p, Cid cid)
+    {
+        if (!_interest.TryGetValue(cid, out var sessions)) return;
+        foreach (var s in sessions)
+        {
+            if (!s.Wants.TryGetValue(cid, out var w)) continue;
+            SetPresence(s, w, p.Id, Presence.DontHave);
+            if (ReferenceEquals(w.SentTo, p)) UnassignShoal(s, w, p, cancel: false);
+        }
+    }
+
+    /// <summary>Takes a want-block back from a peer and puts the want in the pool.</summary>
+    private void UnassignShoal(ClientSession s, SessionWant w, PeerState p, bool cancel)
+    {
+        DebugTrace?.Invoke(this, w.Cid, _now, $"unassign from {p.Id} cancel={cancel}");
+        if (cancel && p.SentWants.Remove(w.Cid, out var sw))
+        {
+            ReleaseOutstanding(p, sw);
+            if (p.Connected) SendCancel(p, w.Cid);
+        }
+        w.SentTo = null;
+        QueueUnassignedShoal(s, w);
+    }
+
+    /// <summary>A new session peer hears every want (as a want-have) and may serve the waiting ones.</summary>
+    private void OnPeerAddedShoal(ClientSession s, PeerState p)
+    {
+        foreach (var w in s.Wants.Values)
+        {
+            if (!w.New) AskPresenceShoal(s, w, p);
+        }
+        p.ShoalEmpty = false;
+        _shoalAssignNeeded = true;
+        if (s.Pending.Count > 0) QueueSessionSend(s); // wants that waited for a first peer go out now
+    }
+
+    /// <summary>A seeder: holds every block the session still needs and never asked us for any (a leecher that
+    /// finished is not one: moving wants between leechers gains nothing and risks duplicates).</summary>
+    private static bool IsSeederShoal(ClientSession s, PeerState p)
+        => !p.ShoalAskedUs && s.PeerHaves.GetValueOrDefault(p.Id) >= s.Wants.Count;
+
+    private bool HasRoomShoal(PeerState p) => p.Connected && p.OutstandingWantBlocks < ShoalWindow(p);
+
+    /// <summary>Fills every open window, poorest peers first (so blocks leechers hold are taken from them and a
+    /// seeder's window goes to blocks only it has), each with the rarest want the peer holds.</summary>
+    private void AssignAllShoal()
+    {
+        if (!_shoalAssignNeeded) return;
+        _shoalAssignNeeded = false;
+        bool anyWaiting = false;
+        foreach (var s in _sessions.Values)
+        {
+            CompactUnassigned(s);
+            anyWaiting |= s.Unassigned.Count > 0;
+        }
+        if (!anyWaiting) return;
+        var open = _shoalOpen;
+        open.Clear();
+        foreach (var p in _peerList)
+        {
+            if (!p.ShoalEmpty && HasRoomShoal(p)) open.Add(p);
+        }
+        if (open.Count == 0) return;
+        foreach (var p in open) p.ShoalRichness = RichnessShoal(p);
+        open.Sort(static (a, b) => a.ShoalRichness != b.ShoalRichness ? a.ShoalRichness.CompareTo(b.ShoalRichness) : a.Tiebreak.CompareTo(b.Tiebreak));
+        foreach (var p in open)
+        {
+            while (HasRoomShoal(p))
+            {
+                var (s, w) = RarestHeldBy(p);
+                if (w is null)
+                {
+                    p.ShoalEmpty = true; // woken again by its next HAVE or by a want coming back to the pool
+                    break;
+                }
+                AssignShoal(s!, w, p);
+            }
+        }
+    }
+
+    private double RichnessShoal(PeerState p)
+    {
+        double have = 0, wants = 0;
+        foreach (var s in _sessions.Values)
+        {
+            if (!s.PeerSet.Contains(p.Id)) continue;
+            have += s.PeerHaves.GetValueOrDefault(p.Id);
+            wants += s.Wants.Count;
+        }
+        return wants > 0 ? have / wants : 0;
+    }
+
+    private static void CompactUnassigned(ClientSession s)
+    {
         var list = s.Unassigned;
-        // Rarest first: wants only one peer can serve go before those several can, so a seeder's window
-        // slots go to blocks nobody else has yet. Two passes keep it O(n) (no sort per input).
-        for (int pass = 0; pass < 2 && open.Count > 0; pass++) AssignPass(s, list, open, rareOnly: pass == 0);
         int write = 0;
         for (int i = 0; i < list.Count; i++)
         {
             var w = list[i];
-            if (w.SentTo is not null || w.Exhausted || !s.Wants.ContainsKey(w.Cid)) w.Queued = false;
+            if (w.SentTo is not null || !s.Wants.TryGetValue(w.Cid, out var cur) || !ReferenceEquals(cur, w)) w.Queued = false;
             else list[write++] = w;
         }
         list.RemoveRange(write, list.Count - write);
     }
 
-    private void AssignPass(ClientSession s, List<SessionWant> list, List<PeerState> open, bool rareOnly)
+    /// <summary>The waiting want <paramref name="p"/> should serve: inner DAG nodes first, then the fewest holders,
+    /// then this node's random order (so leechers starting together ask for different blocks). A peer that
+    /// cannot say HAVE (1.0/1.1) is asked for wants nobody is known to hold.</summary>
+    private (ClientSession? Session, SessionWant? Want) RarestHeldBy(PeerState p)
     {
-        for (int i = 0; i < list.Count && open.Count > 0; i++)
+        ClientSession? bestS = null;
+        SessionWant? best = null;
+        foreach (var s in _sessions.Values)
         {
-            var w = list[i];
-            if (w.SentTo is not null || w.Exhausted || !s.Wants.ContainsKey(w.Cid)) continue;
-            if (rareOnly && w.HaveCount > 1) continue;
-            if (ChooseShoalPeer(s, w, open) is { } best)
+            if (s.Closed || !s.PeerSet.Contains(p.Id)) continue;
+            bool seeder = IsSeederShoal(s, p);
+            var seeders = _shoalSeeders;
+            seeders.Clear();
+            if (seeder)
             {
-                if (SendWant(best, w.Cid, WantType.Block, w.Priority, sendDontHave: true, broadcast: false))
+                foreach (var q in s.Peers)
                 {
-                    s.Stats.WantBlocksSent++;
-                    w.SentTo = best;
+                    if (IsSeederShoal(s, q)) seeders.Add(q);
                 }
-                else if (best.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block && !sw.Answered)
+            }
+            var list = s.Unassigned;
+            for (int i = 0; i < list.Count; i++)
+            {
+                var w = list[i];
+                if (w.SentTo is not null) continue;
+                var pr = w.PresenceOf(p.Id);
+                bool candidate = pr == Presence.Have || (w.ShoalProbe && pr == Presence.Unknown) || (!p.SupportsHave && w.HaveCount == 0 && pr != Presence.DontHave);
+                if (!candidate) continue;
+                // A seeder is asked only for blocks no leecher holds yet: the rest come from leechers.
+                if (seeder && HasLeecherHolder(seeders, w)) continue;
+                if (best is null || BeforeShoal(w, best))
                 {
-                    w.SentTo = best;
+                    best = w;
+                    bestS = s;
                 }
-                if (w.SentTo is not null && best.OutstandingWantBlocks >= ShoalWindow(best)) open.Remove(best);
             }
         }
+        return (bestS, best);
     }
 
-    private readonly List<PeerState> _openPeers = [];
-
-    /// <summary>Among peers with room: those that said HAVE (or, when nobody did, those that have not said
-    /// DONT_HAVE), the one expected to deliver first given what it already has in flight for us.</summary>
-    private PeerState? ChooseShoalPeer(ClientSession s, SessionWant w, List<PeerState> open)
+    /// <summary>Some session peer other than the seeders holds the want.</summary>
+    private static bool HasLeecherHolder(List<PeerState> seeders, SessionWant w)
     {
-        double wants = Math.Max(1, s.Wants.Count);
-        var wanted = w.HaveCount > 0 ? Presence.Have : Presence.Unknown;
-        PeerState? best = null;
-        double bestEta = double.MaxValue;
-        foreach (var p in open)
+        int seederHolders = 0;
+        foreach (var q in seeders)
         {
-            if (w.PresenceOf(p.Id) != wanted) continue;
-            double rate = p.RateBytesPerSecond > 0 ? p.RateBytesPerSecond : AssumedRate;
-            double richness = Math.Min(1.0, s.PeerHaves.GetValueOrDefault(p.Id) / wants);
-            double eta = (p.OutstandingWantBlocks + 1 + Options.ShoalRichnessPenalty * richness) * _averageBlockSize / rate
-                + _random.NextDouble() * 1e-9;
-            if (eta < bestEta)
-            {
-                bestEta = eta;
-                best = p;
-            }
+            if (w.PresenceOf(q.Id) == Presence.Have) seederHolders++;
         }
-        return best;
+        return w.HaveCount > seederHolders;
+    }
+
+    private static bool BeforeShoal(SessionWant a, SessionWant b)
+    {
+        if (a.Depth != b.Depth) return a.Depth < b.Depth;
+        if (a.HaveCount != b.HaveCount) return a.HaveCount < b.HaveCount;
+        return a.ShoalRank < b.ShoalRank;
+    }
+
+    private void AssignShoal(ClientSession s, SessionWant w, PeerState p)
+    {
+        if (SendWant(p, w.Cid, WantType.Block, w.Priority, sendDontHave: true, broadcast: false))
+        {
+            s.Stats.WantBlocksSent++;
+            w.SentTo = p;
+        }
+        else if (p.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block && !sw.Answered)
+        {
+            w.SentTo = p; // another session already asked this peer for it
+        }
+        else
+        {
+            // Cannot ask this peer (it answered this want-block before): treat it as not holding the block.
+            SetPresence(s, w, p.Id, Presence.DontHave);
+            return;
+        }
+        DebugTrace?.Invoke(this, w.Cid, _now, $"assign to {p.Id}");
+        w.ShoalProbe = false;
+    }
+
+    /// <summary>Nothing arrived for a while. Wants held by a peer that is gone or no longer has our want-block go
+    /// back to the pool; wants nobody is known to hold are asked about again (with DONT_HAVE this time) at every
+    /// session and connected peer, and may be probed with a want-block; content routing is asked too.</summary>
+    private void OnIdleTickShoal(ClientSession s)
+    {
+        var stuck = new List<SessionWant>();
+        foreach (var w in s.Wants.Values)
+        {
+            if (w.New) continue;
+            if (w.SentTo is { } holder)
+            {
+                bool live = holder.Connected && holder.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block && !sw.Answered;
+                if (live) continue;
+                UnassignShoal(s, w, holder, cancel: false);
+            }
+            if (HasReachableHolder(s, w)) continue;
+            stuck.Add(w);
+        }
+        foreach (var w in stuck)
+        {
+            w.ShoalProbe = true;
+            foreach (var p in _peerList)
+            {
+                if (w.PresenceOf(p.Id) == Presence.Have) continue;
+                ReaskPresence(s, p, w);
+            }
+            QueueUnassignedShoal(s, w);
+        }
+        if (stuck.Count > 0 && s.ConsecutiveTicks == 0) SearchProviders(s, stuck[0].Cid);
+        ResetIdleTick(s);
+        s.ConsecutiveTicks++;
+    }
+
+    private static bool HasReachableHolder(ClientSession s, SessionWant w)
+    {
+        if (w.HaveCount == 0) return false;
+        foreach (var p in s.Peers)
+        {
+            if (p.Connected && w.PresenceOf(p.Id) == Presence.Have) return true;
+        }
+        return false;
+    }
+
+    /// <summary>Asks a peer again whether it has a block, even if it was asked before (it may have it by now, or
+    /// have dropped our old question from a full ledger).</summary>
+    private void ReaskPresence(ClientSession s, PeerState p, SessionWant w)
+    {
+        if (!p.SupportsHave) return;
+        if (p.SentWants.TryGetValue(w.Cid, out var sw))
+        {
+            if (sw.Type == WantType.Block && !sw.Answered) return;
+            ReleaseOutstanding(p, sw);
+            p.SentWants.Remove(w.Cid);
+        }
+        if (w.PresenceOf(p.Id) == Presence.DontHave) SetPresence(s, w, p.Id, Presence.Unknown);
+        SendWant(p, w.Cid, WantType.Have, w.Priority, sendDontHave: true, broadcast: false);
     }
 
     /// <summary>Until a peer's rate is measured we assume a 100 Mbit/s share.</summary>
@@ -130,4 +347,6 @@ public sealed partial class BitswapEngine
         int blocks = (int)Math.Ceiling(bdp / Math.Max(1, _averageBlockSize)) + 1;
         return Math.Clamp(blocks, Options.ShoalMinWindow, Options.ShoalMaxWindow);
     }
+
+    internal static Action<BitswapEngine, Cid, TimeSpan, string>? DebugTrace;
 }

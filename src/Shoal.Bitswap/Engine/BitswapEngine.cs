@@ -181,8 +181,8 @@ public sealed partial class BitswapEngine
     {
         try
         {
-            if (Options.Strategy == BitswapStrategy.Shoal) QueueShoalAssignments();
             ProcessPendingSessions();
+            if (Options.Strategy == BitswapStrategy.Shoal) AssignAllShoal();
             FlushOutboxes();
             Serve();
             Stats.Wantlist = _interest.Count;

@@ -39,7 +39,8 @@ public sealed record BitswapOptions
     public int ShoalMaxWindow { get; init; } = BitswapDefaults.ShoalMaxWindow;
     public double ShoalWindowGain { get; init; } = BitswapDefaults.ShoalWindowGain;
     public TimeSpan ShoalSilenceTimeout { get; init; } = BitswapDefaults.ShoalSilenceTimeout;
-    public double ShoalRichnessPenalty { get; init; } = BitswapDefaults.ShoalRichnessPenalty;
+    public int ShoalMaxConcurrentEnvelopes { get; init; } = BitswapDefaults.ShoalMaxConcurrentEnvelopes;
+    public int ShoalEnvelopesPerPeer { get; init; } = BitswapDefaults.ShoalEnvelopesPerPeer;
 
     // server
     public int TargetMessageSize { get; init; } = BitswapDefaults.TargetMessageSize;

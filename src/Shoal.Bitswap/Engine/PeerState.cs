@@ -69,4 +69,15 @@ internal sealed class PeerState
 
     // ---- server side
     public readonly PeerLedger Ledger = new();
+
+    // ---- Shoal strategy
+
+    /// <summary>Shoal: the peer had room but held nothing we wait for; skipped until a HAVE or a returned want.</summary>
+    public bool ShoalEmpty;
+
+    /// <summary>Shoal: share of our wants the peer holds, computed per assignment pass (poorest served first).</summary>
+    public double ShoalRichness;
+
+    /// <summary>Shoal: the peer has asked us for blocks, so it is fetching too (a seeder never asks).</summary>
+    public bool ShoalAskedUs;
 }

@@ -10,6 +10,9 @@ internal sealed class ServerTask(Cid cid, ServerTaskKind kind, int work, int pri
     public int Work = work;
     public readonly int Priority = priority;
     public readonly long Seq = seq;
+
+    /// <summary>When it was queued (Shoal's server defers blocks it already uploaded, for a bounded time).</summary>
+    public TimeSpan QueuedAt;
 }
 
 /// <summary>Higher priority first, then first come first served (the spec: respect the client's priorities).</summary>

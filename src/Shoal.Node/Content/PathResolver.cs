@@ -6,8 +6,8 @@ namespace Shoal.Node;
 public sealed record ResolvedPath(Cid Root, Cid Target, IReadOnlyList<Block> PathBlocks);
 
 /// <summary>
-/// Resolves <c>/ipfs/{cid}/a/b</c> through UnixFS directories by link name. HAMT-sharded directories are
-/// recognised and refused with a clear NotSupportedException (501); a name that is not there is a KeyNotFoundException (404).
+/// Resolves <c>/ipfs/{cid}/a/b</c> through UnixFS directories by link name, and through HAMT-sharded directories
+/// by the name's hash (every shard block passed is a path block); a name that is not there is a KeyNotFoundException (404).
 /// </summary>
 public static class PathResolver
 {
@@ -51,7 +51,12 @@ public static class PathResolver
             {
                 var unixfs = UnixFsData.Decode(data.Span);
                 if (unixfs.Type == UnixFsType.HamtShard)
-                    throw new NotSupportedException($"{walked} is a HAMT-sharded directory; paths through sharded directories are not supported by this node");
+                {
+                    current = await HamtDirectory.FindAsync(get, block, name, blocks, ct).ConfigureAwait(false)
+                        ?? throw new KeyNotFoundException($"no link named '{name}' under {walked} (a HAMT-sharded directory)");
+                    walked += "/" + name;
+                    continue;
+                }
                 if (unixfs.Type != UnixFsType.Directory)
                     throw new KeyNotFoundException($"no link named '{name}' under {walked}: it is a UnixFS {unixfs.Type}, not a directory");
             }

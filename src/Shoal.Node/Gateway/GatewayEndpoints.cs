@@ -126,6 +126,7 @@ public static class GatewayEndpoints
                 var dag = scope switch
                 {
                     "block" => One(first),
+                    "entity" when IsHamtShard(first) => ShardBlocksAsync(read, first, ctx.RequestAborted),
                     "entity" when !IsFileRoot(first) => One(first),
                     _ => DagWalker.WalkBlocksAsync(read.GetAsync, target, ctx.RequestAborted),
                 };
@@ -143,6 +144,26 @@ public static class GatewayEndpoints
         if (block.Cid.Codec != MulticodecCode.DagPb) return false;
         var node = DagPb.Decode(block.Data.Span);
         return node.Data is { } data && UnixFsData.Decode(data.Span).Type is UnixFsType.File or UnixFsType.Raw;
+    }
+
+    private static bool IsHamtShard(Block block) =>
+        block.Cid.Codec == MulticodecCode.DagPb && DagPb.Decode(block.Data.Span).Data is { } data && UnixFsData.Decode(data.Span).Type == UnixFsType.HamtShard;
+
+    /// <summary>A sharded directory's entity: every shard block (enough to list it), not the entries' content.</summary>
+    private static async IAsyncEnumerable<Block> ShardBlocksAsync(DagRead read, Block root, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var pending = new Stack<Block>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var block = pending.Pop();
+            yield return block;
+            var node = DagPb.Decode(block.Data.Span);
+            var fanout = UnixFsData.Decode(node.Data!.Value.Span).Fanout ?? 0;
+            var padding = Math.Max(1, (fanout - 1).ToString("X", CultureInfo.InvariantCulture).Length);
+            for (var i = node.Links.Count - 1; i >= 0; i--)
+                if (node.Links[i].Name?.Length == padding) pending.Push(await read.GetAsync(node.Links[i].Hash, ct).ConfigureAwait(false));
+        }
     }
 
 #pragma warning disable CS1998 // an async iterator of one element

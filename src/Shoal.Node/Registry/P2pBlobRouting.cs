@@ -116,6 +116,12 @@ public sealed class P2pBlobRouting(IP2pHost? host, IContentRouting routing) : IB
         return await BlobRootProtocol.WaitAsync(host, id, digest, DagBlobSwarm.PeerFetchWaitTimeout, ct).ConfigureAwait(false);
     }
 
+    public async Task<(Stream Content, long Length)?> OpenPeerDownloadAsync(string peer, OciDigest digest, long offset, CancellationToken ct)
+    {
+        if (host is null || !PeerId.TryParse(peer, out var id) || id is null) return null;
+        return await BlobStreamProtocol.OpenAsync(host, id, digest, offset, ct).ConfigureAwait(false);
+    }
+
     public void ReportBadProvider(string peer, OciDigest digest, Cid? root, string reason) =>
         _scores.AddOrUpdate(peer, -1, (_, s) => s - 1);
 }

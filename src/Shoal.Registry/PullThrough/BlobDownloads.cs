@@ -55,6 +55,23 @@ public sealed class BlobDownloads : IAsyncDisposable
         }
     }
 
+    /// <summary>Joins the download of <paramref name="digest"/> under way on this node, or null when there is none
+    /// (a peer that waits for this node streams it from here as it grows).</summary>
+    public BlobDownloadLease? TryJoin(OciDigest digest)
+    {
+        lock (_active)
+        {
+            if (!_active.TryGetValue(digest, out var existing) || !existing.TryAddReader()) return null;
+            Interlocked.Increment(ref _peerReaders);
+            return new BlobDownloadLease(existing, joined: true);
+        }
+    }
+
+    private long _peerReaders;
+
+    /// <summary>Downloads joined through <see cref="TryJoin"/> (peers reading a download while it is under way).</summary>
+    public long PeerReaders => Interlocked.Read(ref _peerReaders);
+
     private async Task RunAsync(BlobDownload download, IReadOnlyList<BlobOrigin> origins, CancellationToken ct)
     {
         try

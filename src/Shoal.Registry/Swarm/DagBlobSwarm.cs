@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Shoal.Core;
 
 namespace Shoal.Registry;
@@ -44,6 +45,13 @@ public sealed class DagBlobSwarm : IBlobSwarm
     /// <summary>How long a node waits for a peer that fetches a blob from the upstream before fetching it itself:
     /// long enough for a large layer over a slow upstream link, bounded so a stuck peer costs one timeout only.</summary>
     public static readonly TimeSpan PeerFetchWaitTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a node asks again while a peer with a higher id is still deciding: a round trip or two,
+    /// so the decision costs little next to a layer download.</summary>
+    public static readonly TimeSpan DecisionPollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest a node waits for higher-id deciders before going to the upstream itself.</summary>
+    public static readonly TimeSpan DecisionTimeout = TimeSpan.FromSeconds(3);
 
     /// <summary>A download under way on this node, as peers asking about it see it.</summary>
     private sealed class Fetch
@@ -221,38 +229,77 @@ public sealed class DagBlobSwarm : IBlobSwarm
     /// a peer already at the upstream is waited for; among peers still deciding, the lowest peer id goes. Each node marks itself deciding before it asks, so two deciders always see each other and
     /// pick the same one. A waiter takes the blob from that peer once it holds it.
     /// </summary>
-    public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
+    private async ValueTask<(BlobSource? Held, PeerFetch? Target)> DecideAsync(OciDigest digest, CancellationToken ct)
     {
         var self = _routing.LocalPeer;
-        var answers = new List<PeerFetch>();
-        using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        var deadline = Stopwatch.GetTimestamp() + (long)(DecisionTimeout.TotalSeconds * Stopwatch.Frequency);
+        PeerFetch? target;
+        while (true)
         {
-            search.CancelAfter(_searchTimeout);
-            try
+            var answers = new List<PeerFetch>();
+            using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
-                await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                search.CancelAfter(_searchTimeout);
+                try
                 {
-                    if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
-                        return new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]); // one got it meanwhile
-                    if (answer.State != BlobFetchState.None) answers.Add(answer);
+                    await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                    {
+                        if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
+                            return (new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]), null); // one got it meanwhile
+                        if (answer.State != BlobFetchState.None) answers.Add(answer);
+                    }
                 }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
+            // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
+            // upstream or for a decider with a lower id).
+            target = answers.Find(a => a.State == BlobFetchState.Upstream);
+            var higherDeciding = false;
+            if (target is null && self.Length > 0)
+                foreach (var a in answers)
+                {
+                    if (a.State != BlobFetchState.Locating) continue;
+                    if (string.CompareOrdinal(a.Peer, self) > 0) higherDeciding = true;
+                    else if (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0) target = a;
+                }
+            // A decider with a higher id may have asked before this node said it was deciding, and so may go to the
+            // upstream itself: let it decide first (it waits for this node, or goes and this node waits for it).
+            if (target is not null || !higherDeciding || Stopwatch.GetTimestamp() > deadline) break;
+            await Task.Delay(DecisionPollInterval, ct).ConfigureAwait(false);
         }
-        // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
-        // upstream or for a decider with a lower id).
-        var target = answers.Find(a => a.State == BlobFetchState.Upstream);
-        if (target is null && self.Length > 0)
-            foreach (var a in answers)
-                if (a.State == BlobFetchState.Locating && string.CompareOrdinal(a.Peer, self) < 0
-                    && (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0))
-                    target = a;
-        if (target is null)
+        if (target is null) SetFetchState(digest, BlobFetchState.Upstream);
+        else SetFetchState(digest, BlobFetchState.Waiting);
+        return (null, target);
+    }
+
+    public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
+    {
+        var (held, target) = await DecideAsync(digest, ct).ConfigureAwait(false);
+        if (held is not null || target is null) return held;
+        return await WaitForTargetAsync(digest, target, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the chosen peer's upstream download as it grows (the waiter does not wait for the whole blob),
+    /// or, when that peer cannot stream it, waits until it holds the blob and reads its DAG.</summary>
+    public async ValueTask<(Stream Content, long Length, BlobSource Source)?> OpenPeerFetchAsync(OciDigest digest, long offset, CancellationToken ct)
+    {
+        var (held, target) = await DecideAsync(digest, ct).ConfigureAwait(false);
+        BlobSource? source = held;
+        if (source is null && target is not null)
         {
-            SetFetchState(digest, BlobFetchState.Upstream);
-            return null;
+            (Stream Content, long Length)? streamed = null;
+            try { streamed = await _routing.OpenPeerDownloadAsync(target.Peer, digest, offset, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or InvalidDataException) { }
+            if (streamed is { } open)
+                return (open.Content, open.Length, new BlobSource(digest, open.Length, false, null, [target.Peer]));
+            source = await WaitForTargetAsync(digest, target, ct).ConfigureAwait(false);
         }
-        SetFetchState(digest, BlobFetchState.Waiting);
+        if (source is null) return null;
+        return (await OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length, source);
+    }
+
+    private async ValueTask<BlobSource?> WaitForTargetAsync(OciDigest digest, PeerFetch target, CancellationToken ct)
+    {
         BlobProvider? provider = null;
         using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
@@ -270,7 +317,13 @@ public sealed class DagBlobSwarm : IBlobSwarm
 
     public async ValueTask RejectAsync(BlobSource source, CancellationToken ct)
     {
-        if (source.Root is null || !Cid.TryParse(source.Root, out var root)) return;
+        if (source.Root is null || !Cid.TryParse(source.Root, out var root))
+        {
+            // Bytes streamed from a peer's own download: no DAG to drop, but the peer sent a wrong blob.
+            foreach (var peer in source.Providers)
+                _routing.ReportBadProvider(peer, source.Digest, null, "streamed bytes do not hash to the blob's digest");
+            return;
+        }
         lock (_rejected) _rejected.Add((source.Digest, root));
         _wholeReads.TryRemove(source.Digest, out _);
         foreach (var peer in source.Providers)

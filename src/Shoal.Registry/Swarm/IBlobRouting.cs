@@ -30,4 +30,10 @@ public interface IBlobRouting
     /// <summary>Waits until <paramref name="peer"/>, which is fetching the blob, holds it, and returns its claim;
     /// null when it ended without it.</summary>
     Task<BlobProvider?> WaitForPeerAsync(string peer, OciDigest digest, CancellationToken ct) => Task.FromResult<BlobProvider?>(null);
+
+    /// <summary>The blob's bytes from <paramref name="offset"/> as <paramref name="peer"/>'s own download of it
+    /// writes them (its last byte once that peer verified the whole), and the blob's length; null when the peer
+    /// has no such download. Unverified here: the caller hashes the whole blob.</summary>
+    Task<(Stream Content, long Length)?> OpenPeerDownloadAsync(string peer, OciDigest digest, long offset, CancellationToken ct) =>
+        Task.FromResult<(Stream Content, long Length)?>(null);
 }

@@ -35,4 +35,14 @@ public interface IBlobSwarm
     /// until it holds it and return it as the source, so a swarm takes one copy from the upstream. Null: go
     /// to the upstream now (this node was chosen, or nobody else is fetching it).</summary>
     ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct) => ValueTask.FromResult<BlobSource?>(null);
+
+    /// <summary>Like <see cref="AwaitPeerFetchAsync"/>, but reads the chosen peer's download while it is still under
+    /// way: the blob's bytes from <paramref name="offset"/>, its length, and the source to reject if they do not
+    /// verify. Null: go to the upstream now.</summary>
+    async ValueTask<(Stream Content, long Length, BlobSource Source)?> OpenPeerFetchAsync(OciDigest digest, long offset, CancellationToken ct)
+    {
+        var source = await AwaitPeerFetchAsync(digest, ct).ConfigureAwait(false);
+        if (source is null) return null;
+        return (await OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length, source);
+    }
 }

@@ -1,0 +1,144 @@
+using Shoal.Core;
+
+namespace Shoal.Bitswap;
+
+// Shoal's server order (issue 9), a local policy: every peer gets the same standard 1.2 answers, only their
+// order changes.
+// - Super-seeding: a block this node has not uploaded yet goes before one it already uploaded to someone,
+//   so a seeder spends its upload on blocks the swarm lacks; the peer asking for a block already out there
+//   hears a HAVE from whoever got it and can fetch it there (a Shoal client moves the want).
+// - Presence answers (HAVE pushes) go before blocks: they are tiny and tell peers whom to ask.
+// - Peers take turns (least recently served first), so a peer with few wants queued is never starved by
+//   peers with many (boxo's "more pending first" starved Shoal's short windows).
+public sealed partial class BitswapEngine
+{
+    private readonly HashSet<Cid> _shoalUploaded = [];
+
+    /// <summary>The Shoal server's cap on one peer's wants: Shoal clients keep a want-have subscription per block at
+    /// every session peer, and an image has more blocks than boxo's 1024.</summary>
+    private int LedgerWantLimit => Options.Strategy == BitswapStrategy.Shoal
+        ? Math.Max(Options.MaxQueuedWantsPerPeer, BitswapDefaults.ShoalMaxQueuedWantsPerPeer)
+        : Options.MaxQueuedWantsPerPeer;
+
+    /// <summary>A peer asking us for blocks is fetching (a leecher), not a seeder; and if it asks for part of a DAG
+    /// we are fetching, it is a trading partner.</summary>
+    private void OnWantFromPeerShoal(PeerState p, Cid cid)
+    {
+        p.ShoalAskedUs = true;
+        if (_sessions.Count > 0) JoinSessionsThatSaw(p, cid);
+    }
+
+    /// <summary>Super-seeding holds blocks back only on a node that fetches nothing (a seeder): a leecher serves
+    /// what it is asked at once, fresh blocks first, since whatever it holds others hold too.</summary>
+    private bool SuperSeeding
+    {
+        get
+        {
+            foreach (var s in _sessions.Values)
+            {
+                if (!s.Closed && s.Wants.Count > 0) return false;
+            }
+            return true;
+        }
+    }
+
+    private void ServeShoal()
+    {
+        _shoalSuperSeeding = SuperSeeding;
+        _shoalDeferredUntil = null;
+        while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
+        {
+            PeerState? best = null;
+            bool bestFresh = false;
+            foreach (var p in _peerList)
+            {
+                var l = p.Ledger;
+                if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
+                bool fresh = NextTaskShoal(l, freshOnly: true) is not null;
+                if (best is null || (fresh && !bestFresh) || (fresh == bestFresh && ServedEarlier(p, best)))
+                {
+                    best = p;
+                    bestFresh = fresh;
+                }
+            }
+            // A block already uploaded waits (up to ShoalMaxDeferral) even when nothing fresh is queued: its
+            // asker will hear a HAVE from whoever got it, and our upload stays free for the next fresh request.
+            if (best is null) break;
+            if (!bestFresh)
+            {
+                if (_shoalSuperSeeding) break;
+                PopEnvelope(best, ShoalTaskPick.Any);
+                continue;
+            }
+            PopEnvelope(best, ShoalTaskPick.FreshOnly);
+        }
+        if (_shoalDeferredUntil is { } due)
+        {
+            _shoalDeferralTimer ??= new CoreTimer(_ => { }); // firing runs Serve at the end of the tick
+            _timers.ScheduleNoLater(_shoalDeferralTimer, due);
+        }
+    }
+
+    private bool _shoalSuperSeeding;
+    private TimeSpan? _shoalDeferredUntil;
+    private CoreTimer? _shoalDeferralTimer;
+
+    private static bool ServedEarlier(PeerState a, PeerState b)
+    {
+        var ta = a.Ledger.LastServedAt;
+        var tb = b.Ledger.LastServedAt;
+        if (ta != tb)
+        {
+            if (ta is null) return true;
+            if (tb is null) return false;
+            return ta < tb;
+        }
+        return a.Tiebreak < b.Tiebreak;
+    }
+
+    /// <summary>The next answer for this peer: a presence answer first, then the first block (in the peer's
+    /// priority order) that this node has not uploaded yet or that waited long enough; with
+    /// <paramref name="freshOnly"/> false, any block.</summary>
+    private ServerTask? NextTaskShoal(PeerLedger l, bool freshOnly)
+    {
+        ServerTask? firstBlock = null;
+        ServerTask? freshBlock = null;
+        int seen = 0;
+        foreach (var t in l.Order)
+        {
+            if (t.Kind != ServerTaskKind.SendBlock) return t;
+            firstBlock ??= t;
+            if (freshBlock is null)
+            {
+                if (!_shoalUploaded.Contains(t.Cid) || t.Work <= Options.WantHaveReplaceSize) freshBlock = t;
+                else if (_now - t.QueuedAt >= BitswapDefaults.ShoalMaxDeferral) freshBlock = t;
+                else if (_shoalSuperSeeding)
+                {
+                    var until = t.QueuedAt + BitswapDefaults.ShoalMaxDeferral;
+                    if (_shoalDeferredUntil is not { } d || until < d) _shoalDeferredUntil = until;
+                }
+            }
+            if (++seen >= BitswapDefaults.ShoalTaskScan) break;
+        }
+        return freshBlock ?? (freshOnly ? null : firstBlock);
+    }
+
+    private void NoteUploadedShoal(Cid cid)
+    {
+        if (_shoalUploaded.Count >= BitswapDefaults.ShoalUploadedMemory) _shoalUploaded.Clear();
+        _shoalUploaded.Add(cid);
+    }
+}
+
+/// <summary>Which of a peer's queued answers <see cref="BitswapEngine"/>'s envelope may take.</summary>
+internal enum ShoalTaskPick
+{
+    /// <summary>boxo's order: the queue head.</summary>
+    Head,
+
+    /// <summary>Shoal: presence answers, then blocks not uploaded yet (or deferred long enough).</summary>
+    FreshOnly,
+
+    /// <summary>Shoal: presence answers, then any block.</summary>
+    Any,
+}

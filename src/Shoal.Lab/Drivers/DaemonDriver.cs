@@ -109,6 +109,9 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             a.BlocksIn - b.BlocksIn, a.BlocksOut - b.BlocksOut, a.Dups - b.Dups, a.DupBytes - b.DupBytes, a.Messages - b.Messages);
     }
 
+    /// <summary>How long one daemon's stats (stats/bw + stats/bitswap) may take; they answer in milliseconds when healthy.</summary>
+    private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>How long to wait for a leaving daemon's last counters before killing it.</summary>
     private static readonly TimeSpan LastStatsTimeout = TimeSpan.FromSeconds(5);
 
@@ -185,16 +188,24 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
 
             // Counters: what earlier processes of a node did (before a leave), and each live process's baseline.
             var carried = new Tally[nodes.Count];
+            var statsFailures = new List<string>();
             var baseline = new Tally[nodes.Count];
             async Task<Tally?> StatsAsync(Daemon d, CancellationToken token)
             {
+                // Bounded: a daemon whose stats call does not answer must not hold up the run (seen: stats/bitswap hanging).
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(token);
+                bounded.CancelAfter(StatsTimeout);
                 try
                 {
-                    var bw = await d.Api.BandwidthStatAsync(token).ConfigureAwait(false);
-                    var bs = await d.Api.BitswapStatAsync(token).ConfigureAwait(false);
+                    var bw = await d.Api.BandwidthStatAsync(bounded.Token).WaitAsync(bounded.Token).ConfigureAwait(false);
+                    var bs = await d.Api.BitswapStatAsync(bounded.Token).WaitAsync(bounded.Token).ConfigureAwait(false);
                     return Tally.Of(bw, bs);
                 }
-                catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException or OperationCanceledException && !ct.IsCancellationRequested) { return null; }
+                catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    lock (statsFailures) statsFailures.Add($"{nodes[d.Index].Name}: stats not read ({(e is OperationCanceledException ? $"no answer within {StatsTimeout.TotalSeconds:0} s" : e.Message)})");
+                    return null;
+                }
             }
             foreach (var d in daemons)
                 if (d is not null) baseline[d.Index] = await StatsAsync(d, ct).ConfigureAwait(false) ?? default;
@@ -359,6 +370,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
 
             if (artifacts is not null)
             {
+                artifacts.Notes.AddRange(statsFailures);
                 artifacts.NodeNames.AddRange(nodes.Select(n => n.Name));
                 artifacts.WallSeconds = total;
                 await CollectProfilesAsync(profilers, nodes, artifacts, ct).ConfigureAwait(false);

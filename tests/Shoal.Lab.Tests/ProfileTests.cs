@@ -18,7 +18,7 @@ public class ProfileTests
             await using (var profiler = DaemonProfiler.Start(Environment.ProcessId, path))
             {
                 BusyFor(TimeSpan.FromMilliseconds(400));
-                await profiler.StopAsync(CancellationToken.None);
+                Assert.True(await profiler.StopAsync(CancellationToken.None), "the session should end with its rundown");
             }
             var stacks = EventPipeStacks.Fold(path, "self");
             Assert.NotEmpty(stacks);

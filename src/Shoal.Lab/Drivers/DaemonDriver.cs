@@ -309,7 +309,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                                 total += n;
                             }
                             if (total != size || !hash.GetHashAndReset().AsSpan().SequenceEqual(sha)) ok = false;
-                        })).ConfigureAwait(false);
+                        })).WaitAsync(trialCts.Token).ConfigureAwait(false); // stop waiting at the timeout even if a read ignores it
                         // A daemon that left meanwhile (a remote one may take a moment to die) did not finish: wait for its return.
                         if (daemons[f.Node] != d) continue;
                         finishes[f.Node] = clock.Elapsed.TotalSeconds;
@@ -325,7 +325,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                 }
             }).ToList();
             string? failure = null;
-            try { await Task.WhenAll(fetchTasks).ConfigureAwait(false); }
+            try { await Task.WhenAll(fetchTasks).WaitAsync(trialCts.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException or ShoalApiException or IOException)
             {
                 failure = trialCts.IsCancellationRequested && !ct.IsCancellationRequested
@@ -406,19 +406,26 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
     /// <summary>Ends the daemons' sampling sessions and folds their stacks under each node's name (one flame graph per trial).</summary>
     private static async Task CollectProfilesAsync(List<(int Node, DaemonProfiler Profiler)> profilers, IReadOnlyList<ClusterNode> nodes, TrialArtifacts artifacts, CancellationToken ct)
     {
-        foreach (var (_, p) in profilers) await p.StopAsync(ct).ConfigureAwait(false);
-        foreach (var (node, p) in profilers)
+        // All sessions end at once (each waits for its daemon's method rundown), then the traces are folded side by side.
+        await Task.WhenAll(profilers.Select(x => x.Profiler.StopAsync(ct))).ConfigureAwait(false);
+        foreach (var (_, p) in profilers) await p.DisposeAsync().ConfigureAwait(false);
+        var folded = new Dictionary<string, long>?[profilers.Count];
+        var errors = new string?[profilers.Count];
+        Parallel.For(0, profilers.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            await p.DisposeAsync().ConfigureAwait(false);
-            try
-            {
-                foreach (var (stack, micros) in EventPipeStacks.Fold(p.Path, nodes[node].Name))
-                    artifacts.Profile[stack] = artifacts.Profile.GetValueOrDefault(stack) + micros;
-            }
+            var (node, p) = profilers[i];
+            if (!p.Complete) { errors[i] = $"{nodes[node].Name}: no CPU samples (its EventPipe session did not end in time)"; return; }
+            try { folded[i] = EventPipeStacks.Fold(p.Path, nodes[node].Name); }
             catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or EndOfStreamException or ApplicationException)
             {
-                artifacts.Notes.Add($"{nodes[node].Name}: its CPU samples could not be read ({e.GetType().Name}: {e.Message})");
+                errors[i] = $"{nodes[node].Name}: its CPU samples could not be read ({e.GetType().Name}: {e.Message})";
             }
+        });
+        for (var i = 0; i < profilers.Count; i++)
+        {
+            if (errors[i] is { } error) artifacts.Notes.Add(error);
+            foreach (var (stack, micros) in folded[i] ?? [])
+                artifacts.Profile[stack] = artifacts.Profile.GetValueOrDefault(stack) + micros;
         }
     }
 

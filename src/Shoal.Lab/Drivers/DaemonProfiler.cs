@@ -15,7 +15,7 @@ public sealed class DaemonProfiler : IAsyncDisposable
     private const int CircularBufferMiB = 64;
 
     /// <summary>How long stopping (rundown of every JIT-compiled method, then the end of the stream) may take.</summary>
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     private readonly EventPipeSession _session;
     private readonly FileStream _file;
@@ -47,17 +47,25 @@ public sealed class DaemonProfiler : IAsyncDisposable
         return new DaemonProfiler(session, file, nettracePath);
     }
 
-    /// <summary>Ends the session (the target writes its method rundown) and finishes the file. Safe to call twice.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>Ends the session (the target writes its method rundown) and finishes the file. Safe to call twice.
+    /// False when the target did not end it in time (the file is then incomplete: do not fold it).</summary>
+    public async Task<bool> StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopped) return;
+        if (_stopped) return Complete;
         _stopped = true;
-        try { await _session.StopAsync(cancellationToken).WaitAsync(StopTimeout, cancellationToken).ConfigureAwait(false); }
-        catch (Exception e) when (e is ServerNotAvailableException or IOException or TimeoutException or EndOfStreamException) { }
-        try { await _copy.WaitAsync(StopTimeout, cancellationToken).ConfigureAwait(false); }
-        catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException) { }
+        try
+        {
+            await _session.StopAsync(cancellationToken).WaitAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
+            await _copy.WaitAsync(StopTimeout, cancellationToken).ConfigureAwait(false);
+            Complete = true;
+        }
+        catch (Exception e) when (e is ServerNotAvailableException or IOException or TimeoutException or EndOfStreamException or ObjectDisposedException) { }
         await _file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return Complete;
     }
+
+    /// <summary>The session ended normally and the trace file is whole.</summary>
+    public bool Complete { get; private set; }
 
     public async ValueTask DisposeAsync()
     {

@@ -53,5 +53,6 @@ public sealed record BitswapOptions
     {
         Strategy = strategy,
         RandomSeed = randomSeed,
+        MinSendDelay = strategy == BitswapStrategy.Shoal ? BitswapDefaults.ShoalMinSendDelay : BitswapDefaults.MinSendDelay,
     };
 }

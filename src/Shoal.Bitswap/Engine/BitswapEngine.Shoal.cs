@@ -20,6 +20,7 @@ public sealed partial class BitswapEngine
     /// <summary>New and re-queued wants of a session with peers: presence questions out, wants into the pool.</summary>
     private void SendSessionWantsShoal(ClientSession s)
     {
+        _shoalEverFetched = true;
         var pending = s.Pending;
         foreach (var w in pending)
         {
@@ -74,7 +75,7 @@ public sealed partial class BitswapEngine
             SetPresence(s, w, p.Id, Presence.Have);
             w.Exhausted = false;
             if (w.New) continue; // goes through the pool with its batch
-            if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && !IsSeederShoal(s, p))
+            if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && p.ShoalAskedUs)
             {
                 // The seeder's upload is the scarce resource: a block a leecher now holds should come from the leecher.
                 UnassignShoal(s, w, holder, cancel: true);
@@ -107,7 +108,6 @@ public sealed partial class BitswapEngine
     /// <summary>Takes a want-block back from a peer and puts the want in the pool.</summary>
     private void UnassignShoal(ClientSession s, SessionWant w, PeerState p, bool cancel)
     {
-        DebugTrace?.Invoke(this, w.Cid, _now, $"unassign from {p.Id} cancel={cancel}");
         if (cancel && p.SentWants.Remove(w.Cid, out var sw))
         {
             ReleaseOutstanding(p, sw);
@@ -215,7 +215,7 @@ public sealed partial class BitswapEngine
             {
                 foreach (var q in s.Peers)
                 {
-                    if (IsSeederShoal(s, q)) seeders.Add(q);
+                    if (!q.ShoalAskedUs) seeders.Add(q); // every peer that is not fetching counts as a seeder here
                 }
             }
             var list = s.Unassigned;
@@ -273,7 +273,6 @@ public sealed partial class BitswapEngine
             SetPresence(s, w, p.Id, Presence.DontHave);
             return;
         }
-        DebugTrace?.Invoke(this, w.Cid, _now, $"assign to {p.Id}");
         w.ShoalProbe = false;
     }
 
@@ -347,6 +346,4 @@ public sealed partial class BitswapEngine
         int blocks = (int)Math.Ceiling(bdp / Math.Max(1, _averageBlockSize)) + 1;
         return Math.Clamp(blocks, Options.ShoalMinWindow, Options.ShoalMaxWindow);
     }
-
-    internal static Action<BitswapEngine, Cid, TimeSpan, string>? DebugTrace;
 }

@@ -28,19 +28,12 @@ public sealed partial class BitswapEngine
         if (_sessions.Count > 0) JoinSessionsThatSaw(p, cid);
     }
 
-    /// <summary>Super-seeding holds blocks back only on a node that fetches nothing (a seeder): a leecher serves
-    /// what it is asked at once, fresh blocks first, since whatever it holds others hold too.</summary>
-    private bool SuperSeeding
-    {
-        get
-        {
-            foreach (var s in _sessions.Values)
-            {
-                if (!s.Closed && s.Wants.Count > 0) return false;
-            }
-            return true;
-        }
-    }
+    /// <summary>Super-seeding holds blocks back only on a node that never fetched (an original seeder, whose upload is
+    /// the swarm's bottleneck): a leecher, even one that finished, serves what it is asked at once, fresh blocks
+    /// first; it may be the only holder of the last blocks.</summary>
+    private bool SuperSeeding => !_shoalEverFetched;
+
+    private bool _shoalEverFetched;
 
     private void ServeShoal()
     {
@@ -66,6 +59,9 @@ public sealed partial class BitswapEngine
             if (best is null) break;
             if (!bestFresh)
             {
+                // Nothing fresh anywhere. A seeder still holds back blocks it already uploaded (serving them while
+                // idle cost 0.8 extra copies in the sim: each such transfer slows the next fresh one); a leecher
+                // serves whatever is asked.
                 if (_shoalSuperSeeding) break;
                 PopEnvelope(best, ShoalTaskPick.Any);
                 continue;
@@ -102,25 +98,31 @@ public sealed partial class BitswapEngine
     private ServerTask? NextTaskShoal(PeerLedger l, bool freshOnly)
     {
         ServerTask? firstBlock = null;
-        ServerTask? freshBlock = null;
+        ServerTask? fresh = null;
         int seen = 0;
         foreach (var t in l.Order)
         {
             if (t.Kind != ServerTaskKind.SendBlock) return t;
+            if (++seen > BitswapDefaults.ShoalTaskScan) break;
             firstBlock ??= t;
-            if (freshBlock is null)
+            if (!_shoalUploaded.Contains(t.Cid) || t.Work <= Options.WantHaveReplaceSize)
             {
-                if (!_shoalUploaded.Contains(t.Cid) || t.Work <= Options.WantHaveReplaceSize) freshBlock = t;
-                else if (_now - t.QueuedAt >= BitswapDefaults.ShoalMaxDeferral) freshBlock = t;
-                else if (_shoalSuperSeeding)
-                {
-                    var until = t.QueuedAt + BitswapDefaults.ShoalMaxDeferral;
-                    if (_shoalDeferredUntil is not { } d || until < d) _shoalDeferredUntil = until;
-                }
+                fresh = t;
+                break;
             }
-            if (++seen >= BitswapDefaults.ShoalTaskScan) break;
+            if (_shoalSuperSeeding)
+            {
+                // A seeder holds it back for a while; a leecher does not (it may be the block's only holder).
+                var until = t.QueuedAt + BitswapDefaults.ShoalMaxDeferral;
+                if (_now >= until)
+                {
+                    fresh = t;
+                    break;
+                }
+                if (_shoalDeferredUntil is not { } d || until < d) _shoalDeferredUntil = until;
+            }
         }
-        return freshBlock ?? (freshOnly ? null : firstBlock);
+        return fresh ?? (freshOnly ? null : firstBlock);
     }
 
     private void NoteUploadedShoal(Cid cid)

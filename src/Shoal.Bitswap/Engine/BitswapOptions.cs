@@ -60,5 +60,6 @@ public sealed record BitswapOptions
         DagWalkConcurrency = strategy == BitswapStrategy.Shoal ? 0 : BitswapDefaults.DagWalkConcurrency,
         // Bitswap 1.1's decision engine packed up to 512 KiB of blocks per message (PR 189 cut it to 16 KiB).
         TargetMessageSize = strategy == BitswapStrategy.Bitswap11 ? BitswapDefaults.LegacyTargetMessageSize : BitswapDefaults.TargetMessageSize,
+        MinSendDelay = strategy == BitswapStrategy.Shoal ? BitswapDefaults.ShoalMinSendDelay : BitswapDefaults.MinSendDelay,
     };
 }

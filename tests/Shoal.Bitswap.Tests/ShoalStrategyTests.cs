@@ -1,0 +1,166 @@
+using Shoal.Bitswap;
+using Shoal.Core;
+using Shoal.Net;
+
+namespace Shoal.Bitswap.Tests;
+
+/// <summary>The Shoal strategy's mechanisms, driven by hand on one core (no timing assertions: the Lab measures speed).</summary>
+public class ShoalStrategyTests
+{
+    private static readonly PeerId Seeder = SimNet.MakePeerId("seeder");
+    private static readonly PeerId Leecher = SimNet.MakePeerId("leecher");
+    private static readonly PeerId P1 = SimNet.MakePeerId("p1");
+    private static readonly PeerId P2 = SimNet.MakePeerId("p2");
+
+    private static Block Raw(int size, int seed) => Block.Compute(TestDags.RandomBytes(size, seed));
+
+    private static BitswapOptions Shoal => BitswapOptions.For(BitswapStrategy.Shoal, 3);
+
+    private static BitswapMessage Haves(params Cid[] cids)
+    {
+        var m = new BitswapMessage();
+        foreach (var c in cids) m.BlockPresences.Add(new BlockPresence(c, BlockPresenceType.Have));
+        return m;
+    }
+
+    private static List<Cid> WantBlocksTo(IEnumerable<BitswapAction> actions, PeerId peer)
+        => CoreDriver.EntriesTo(actions, peer).Where(e => !e.Cancel && e.WantType == WantType.Block).Select(e => e.Cid).ToList();
+
+    [Fact]
+    public void Want_haves_go_out_without_asking_for_dont_have_so_peers_keep_them_as_subscriptions()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 1);
+        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [Seeder], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        var entries = CoreDriver.EntriesTo(d.Take(), Seeder).Where(e => e.Cid == x.Cid).ToList();
+        var have = Assert.Single(entries);
+        Assert.Equal(WantType.Have, have.WantType);
+        Assert.False(have.SendDontHave);
+    }
+
+    [Fact]
+    public void A_seeder_is_asked_only_for_blocks_no_leecher_holds()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 2);
+        var y = Raw(5000, 3);
+        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
+        // The leecher fetches too (it asks us about x), the seeder never asks for anything.
+        d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [Seeder, Leecher], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid, y.Cid], d.Now);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Leecher, Haves(x.Cid), d.Now);
+        d.Engine.MessageReceived(Seeder, Haves(x.Cid, y.Cid), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var actions = d.Take();
+        Assert.Equal([y.Cid], WantBlocksTo(actions, Seeder));
+        Assert.Equal([x.Cid], WantBlocksTo(actions, Leecher));
+    }
+
+    [Fact]
+    public void A_want_at_the_seeder_moves_to_a_leecher_that_says_have()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 4);
+        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [Seeder, Leecher], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Seeder, Haves(x.Cid), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        Assert.Equal([x.Cid], WantBlocksTo(d.Take(), Seeder));
+
+        d.Engine.MessageReceived(Leecher, Haves(x.Cid), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var actions = d.Take();
+        Assert.Contains(CoreDriver.EntriesTo(actions, Seeder), e => e.Cancel && e.Cid == x.Cid);
+        Assert.Equal([x.Cid], WantBlocksTo(actions, Leecher));
+    }
+
+    [Fact]
+    public void Want_blocks_in_flight_at_one_peer_stop_at_its_window()
+    {
+        var d = new CoreDriver(Shoal);
+        var blocks = Enumerable.Range(0, 3 * BitswapDefaults.ShoalInitialWindow).Select(i => Raw(5000, 100 + i)).ToList();
+        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [Seeder], d.Now);
+        d.Engine.WantBlocks(s, blocks.Select(b => b.Cid).ToList(), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Seeder, Haves(blocks.Select(b => b.Cid).ToArray()), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var first = WantBlocksTo(d.Take(), Seeder);
+        Assert.Equal(BitswapDefaults.ShoalInitialWindow, first.Count);
+
+        // The window's blocks arrive: new want-blocks go out, never more than the window, none asked twice.
+        d.Engine.MessageReceived(Seeder, CoreDriver.Blocks(blocks.Where(b => first.Contains(b.Cid)).ToArray()), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var next = WantBlocksTo(d.Take(), Seeder);
+        Assert.InRange(next.Count, 1, BitswapDefaults.ShoalMaxWindow);
+        Assert.Empty(next.Intersect(first));
+    }
+
+    [Fact]
+    public void A_seeder_serves_each_block_once_before_serving_any_twice()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 5);
+        var y = Raw(300_000, 6);
+        d.Store.Put(x);
+        d.Store.Put(y);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+        Assert.Equal(x.Cid, Assert.Single(toP1.Message.Blocks).Cid);
+
+        // P2 asks for x (already out once) and y (never sent): y goes first, x is held back.
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(
+            WantlistEntry.Want(x.Cid, 2, WantType.Block, true),
+            WantlistEntry.Want(y.Cid, 1, WantType.Block, true)), d.Now);
+        var first = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).ToList();
+        Assert.Equal([y.Cid], first.SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList());
+        d.Engine.MessageSent(P2, first[0].ServerWork, d.Now);
+        Assert.Empty(d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks));
+
+        // Not for ever: after the deferral the second copy goes out (P2 may have nobody else to get it from).
+        d.Now += BitswapDefaults.ShoalMaxDeferral;
+        d.Engine.Tick(d.Now);
+        var later = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        Assert.Equal([x.Cid], later);
+    }
+
+    [Fact]
+    public void A_want_nobody_is_known_to_hold_is_asked_again_everywhere_on_the_idle_tick()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 7);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [P1], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        d.Take();
+        // P1 dropped our subscription (a full ledger) and never answers; a new peer connects meanwhile.
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Take();
+        for (int i = 0; i < 3; i++) d.FireNextTimer();
+        var actions = d.Take();
+        Assert.Contains(CoreDriver.EntriesTo(actions, P1), e => e.Cid == x.Cid && e.SendDontHave);
+        Assert.Contains(CoreDriver.EntriesTo(actions, P2), e => e.Cid == x.Cid);
+    }
+}

@@ -146,6 +146,32 @@ public class ShoalStrategyTests
     }
 
     [Fact]
+    public void A_seeder_holds_nothing_back_for_a_peer_that_has_left_or_for_the_peer_that_got_the_block()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 8);
+        d.Store.Put(x);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+        Assert.Equal(x.Cid, Assert.Single(toP1.Message.Blocks).Cid);
+        d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
+
+        // P1 asks again (it lost the block): it is the holder, nobody else can serve it, so no hold-back.
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var again = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P1)).ToList();
+        Assert.Equal([x.Cid], again.SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList());
+        d.Engine.MessageSent(P1, again[0].ServerWork, d.Now);
+
+        // P1 leaves; P2 asks for x: the only copy out there is gone with P1, so x goes to P2 at once.
+        d.Engine.PeerDisconnected(P1, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        Assert.Equal([x.Cid], toP2);
+    }
+
+    [Fact]
     public void A_want_nobody_is_known_to_hold_is_asked_again_everywhere_on_the_idle_tick()
     {
         var d = new CoreDriver(Shoal);

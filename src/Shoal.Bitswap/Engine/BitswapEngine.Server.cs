@@ -207,7 +207,7 @@ public sealed partial class BitswapEngine
         int work = 0;
         while (l.Order.Count > 0 && work < Options.TargetMessageSize)
         {
-            var task = pick == ShoalTaskPick.Head ? l.Order.Min! : NextTaskShoal(l, pick == ShoalTaskPick.FreshOnly);
+            var task = pick == ShoalTaskPick.Head ? l.Order.Min! : NextTaskShoal(p, pick == ShoalTaskPick.FreshOnly);
             if (task is null) break;
             l.RemoveTask(task);
             work += task.Work;
@@ -228,7 +228,7 @@ public sealed partial class BitswapEngine
                     }
                     if (p.Version == BitswapProtocolVersion.V100 && block.Cid.Version != 0) break;
                     msg.Blocks.Add(block);
-                    if (pick != ShoalTaskPick.Head) NoteUploadedShoal(task.Cid);
+                    if (pick != ShoalTaskPick.Head) NoteUploadedShoal(task.Cid, p.Id);
                     l.Wants.Remove(task.Cid);
                     l.BlocksSent++;
                     l.BytesSent += block.Data.Length;

@@ -14,7 +14,7 @@ namespace Shoal.Benchmarks;
 
 /// <summary>
 /// One Bitswap pair over loopback TCP (Noise + Yamux), 100 MiB file in 1 MiB blocks (Helia's import profile):
-/// Shoal → Shoal, and two Helia nodes (interop/bitswap-pair.mjs) doing the same in the same run. Prints MB/s and
+/// Shoal → Shoal (fresh seeder per iteration, and one seeder reused), and two Helia nodes (interop/bitswap-pair.mjs) doing the same in the same run. Prints MB/s and
 /// allocations per MiB. Run: dotnet run -c Release --project bench/Shoal.Benchmarks -- --filter '*BitswapPair*'
 /// </summary>
 [MemoryDiagnoser]
@@ -43,31 +43,64 @@ public class BitswapPairBenchmarks
     private StreamReader? _heliaOut;
     private int _heliaId;
 
+    private MemoryBlockStore _seederStore = null!;
+
     [GlobalSetup(Target = nameof(Shoal))]
-    public async Task SetupShoal()
+    public async Task SetupShoal() => await ImportAsync();
+
+    /// <summary>A fresh seeder for every iteration (not timed): each transfer is that seeder's first upload of the
+    /// file, as for any one pair. A reused Shoal seeder holds back blocks it already uploaded (super-seeding, issue 9);
+    /// <see cref="ShoalSeederReused"/> measures that case.</summary>
+    [IterationSetup(Target = nameof(Shoal))]
+    public void StartFreshSeeder() => StartSeederAsync().GetAwaiter().GetResult();
+
+    [IterationCleanup(Target = nameof(Shoal))]
+    public void StopFreshSeeder() => StopSeederAsync().GetAwaiter().GetResult();
+
+    [GlobalSetup(Target = nameof(ShoalSeederReused))]
+    public async Task SetupShoalSeederReused()
+    {
+        await ImportAsync();
+        await StartSeederAsync();
+    }
+
+    [GlobalCleanup(Target = nameof(ShoalSeederReused))]
+    public async Task CleanupShoalSeederReused() => await StopSeederAsync();
+
+    private async Task ImportAsync()
+    {
+        _seederStore = new MemoryBlockStore();
+        var data = new byte[FileSize];
+        new Random(1).NextBytes(data);
+        _root = (await UnixFsImporter.ImportAsync(data, _seederStore, UnixFsImportOptions.Helia)).Root;
+    }
+
+    private async Task StartSeederAsync()
     {
         _seederHost = new P2pHost(new HostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] });
         await _seederHost.StartAsync();
-        var store = new MemoryBlockStore();
-        var data = new byte[FileSize];
-        new Random(1).NextBytes(data);
-        _root = (await UnixFsImporter.ImportAsync(data, store, UnixFsImportOptions.Helia)).Root;
         _seederNetwork = new Libp2pBitswapNetwork(_seederHost);
-        _seeder = new Bitswap.Bitswap(_seederNetwork, store, BitswapOptions.For(BitswapStrategy.Shoal));
+        _seeder = new Bitswap.Bitswap(_seederNetwork, _seederStore, BitswapOptions.For(BitswapStrategy.Shoal));
         _seeder.Start();
     }
 
-    [GlobalCleanup(Target = nameof(Shoal))]
-    public async Task CleanupShoal()
+    private async Task StopSeederAsync()
     {
         await _seeder.DisposeAsync();
         await _seederNetwork.DisposeAsync();
         await _seederHost.DisposeAsync();
     }
 
-    /// <summary>A fresh leecher fetches the whole DAG from the seeder.</summary>
+    /// <summary>A fresh leecher fetches the whole DAG from a seeder that has not uploaded it yet.</summary>
     [Benchmark]
-    public async Task Shoal()
+    public Task Shoal() => FetchFromSeederAsync();
+
+    /// <summary>A fresh leecher fetches the whole DAG from the same seeder every iteration: after the first upload the
+    /// seeder's super-seeding defers every block it already sent (up to ShoalMaxDeferral each).</summary>
+    [Benchmark]
+    public Task ShoalSeederReused() => FetchFromSeederAsync();
+
+    private async Task FetchFromSeederAsync()
     {
         await using var host = new P2pHost(new HostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] });
         await host.StartAsync();
@@ -119,7 +152,7 @@ public class BitswapPairBenchmarks
     private sealed class ThroughputColumn : IColumn
     {
         public string Id => "MBps";
-        public string ColumnName => "MB/s";
+        public string ColumnName => "MiB/s";
         public bool AlwaysShow => true;
         public ColumnCategory Category => ColumnCategory.Custom;
         public int PriorityInCategory => 0;

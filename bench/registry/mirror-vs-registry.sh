@@ -19,7 +19,10 @@ if [[ ! -f $SHOAL_DLL ]]; then dotnet build "$ROOT/src/Shoal.Cli/Shoal.Cli.cspro
 shoal() { dotnet "$SHOAL_DLL" "$@"; }
 W=$(mktemp -d /tmp/shoal-regbench.XXXXXX)
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$W"; }
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do while kill -0 "$p" 2>/dev/null; do sleep 0.2; done; done
+  rm -rf "$W"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -66,7 +69,8 @@ IMAGE_BYTES=$(du -cb "$W"/img-cold/blobs/sha256/* | tail -1 | cut -f1)
 declare -a ADDR REG API ID
 for i in $(seq 1 "$N"); do
   boot=(); if (( i > 1 )); then boot=(--bootstrap "${ADDR[1]}/p2p/${ID[1]}"); fi
-  shoal daemon --repo "$W/n$i" --init --init-profile test --json --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway "" \
+  # dotnet itself in the background (not through the shoal function), so $! is the daemon and cleanup stops it
+  dotnet "$SHOAL_DLL" daemon --repo "$W/n$i" --init --init-profile test --json --listen /ip4/127.0.0.1/tcp/0 --api 127.0.0.1:0 --gateway "" \
     --dht-mode server --set Dht.AllowPrivateAddresses=true \
     --registry-listen 127.0.0.1:0 --registry-upstream "http://$UP" "${boot[@]}" >"$W/n$i.out" 2>"$W/n$i.err" & PIDS+=($!)
   wait_for "$W/n$i.out" '"Registry"' 60

@@ -64,6 +64,16 @@ public sealed partial class ShoalNode
         }
     }
 
+    public async Task<ContentStream> CatAsync(string contentPath, long offset = 0, long? length = null, CancellationToken ct = default)
+    {
+        var (root, segments) = PathResolver.ParseContentPath(contentPath);
+        if (segments.Length == 0) return await CatAsync(root, offset, length, ct).ConfigureAwait(false);
+        ResolvedPath resolved;
+        await using (var pathRead = new DagRead(this, root, network: true, wholeDag: false))
+            resolved = await PathResolver.ResolveAsync(pathRead.GetAsync, root, segments, ct).ConfigureAwait(false);
+        return await CatAsync(resolved.Target, offset, length, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Blocks requested ahead of the one being read: enough to hide a LAN round trip per block on a range read.</summary>
     public const int FilePrefetch = 16;
 

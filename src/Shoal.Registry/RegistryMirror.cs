@@ -317,6 +317,17 @@ public sealed class RegistryMirror : IAsyncDisposable
         if (source is not null)
             origins.Add(new BlobOrigin(BlobOrigin.Peers, async (offset, ct) =>
                 (await _swarm.OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length), source));
+        if (source is null && upstream is not null)
+        {
+            // Nobody holds it: if a peer is already fetching it from the upstream, read that download as it grows.
+            BlobSource? awaited = null;
+            origins.Add(new BlobOrigin(BlobOrigin.Peers, async (offset, ct) =>
+            {
+                if (await _swarm.OpenPeerFetchAsync(digest, offset, ct).ConfigureAwait(false) is not { } opened) return null;
+                awaited = opened.Source;
+                return (opened.Content, opened.Length);
+            }, OpenedSource: () => awaited));
+        }
         if (upstream is not null)
             origins.Add(new BlobOrigin(BlobOrigin.Upstream, async (offset, ct) =>
             {

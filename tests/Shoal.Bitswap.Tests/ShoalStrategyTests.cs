@@ -135,7 +135,7 @@ public class ShoalStrategyTests
             WantlistEntry.Want(y.Cid, 1, WantType.Block, true)), d.Now);
         var first = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).ToList();
         Assert.Equal([y.Cid], first.SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList());
-        d.Engine.MessageSent(P2, first[0].ServerWork, d.Now);
+        d.Engine.Tick(d.Now);
         Assert.Empty(d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks));
 
         // Not for ever: after the deferral the second copy goes out (P2 may have nobody else to get it from).
@@ -143,6 +143,23 @@ public class ShoalStrategyTests
         d.Engine.Tick(d.Now);
         var later = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
         Assert.Equal([x.Cid], later);
+    }
+
+    [Fact]
+    public void An_idle_seeder_serves_a_block_it_already_uploaded_at_once()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 8);
+        d.Store.Put(x);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+        d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
+        // Later someone fetches the same content again: nothing else to upload, so no holding back.
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        Assert.Equal([x.Cid], toP2);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public class DefinitionTests
     [InlineData("staggered.yaml")]
     [InlineData("thousand.yaml")]
     [InlineData("small-4.yaml")]
+    [InlineData("churn-small.yaml")]
     public void Shipped_scenarios_are_valid(string file)
         => Assert.Equal("scenario", DefinitionReader.Validate(Scenarios.Shipped(file)));
 
@@ -123,4 +124,13 @@ public class DefinitionTests
 
     [Fact]
     public void Rate_without_unit_is_refused() => Assert.False(Quantity.TryParseRate("1000", out _));
+
+    [Fact]
+    public void Rate_update_interval_reads_and_is_bounded()
+    {
+        Assert.Equal(TimeSpan.Zero, Scenarios.Read(Scenarios.Lan(1, 2, "1MiB")).RateUpdateInterval);
+        Assert.Equal(TimeSpan.FromMicroseconds(50), Scenarios.Read(Scenarios.Lan(1, 2, "1MiB", extra: "rateUpdateInterval: 50us")).RateUpdateInterval);
+        var e = Assert.Throws<DefinitionException>(() => Scenarios.Read(Scenarios.Lan(1, 2, "1MiB", extra: "rateUpdateInterval: 5ms")));
+        Assert.Equal("rateUpdateInterval", e.FieldPath);
+    }
 }

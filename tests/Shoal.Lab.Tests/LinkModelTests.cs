@@ -13,14 +13,14 @@ public class LinkModelTests
         public readonly FluidNetwork Network;
         public readonly Dictionary<(int, int), long> Arrived = new();
 
-        public Net(double[] up, double[] down, string rtt = "10ms", string? crossCapacity = null, int[]? regions = null)
+        public Net(double[] up, double[] down, string rtt = "10ms", string? crossCapacity = null, int[]? regions = null, long rateUpdateIntervalNs = 0)
         {
             regions ??= new int[up.Length];
             var eps = up.Select((u, i) => new SimEndpoint(i, $"n{i}", $"r{regions[i]}", u, down[i], 0, TimeSpan.Zero)).ToList();
             Quantity.TryParseDuration(rtt, out var r);
             double? cap = crossCapacity is null ? null : (Quantity.TryParseRate(crossCapacity, out var c) ? c : null);
             var links = new List<RegionLinkDefinition> { new("r0", "r0", r, null, 0, TimeSpan.Zero), new("r1", "r1", r, null, 0, TimeSpan.Zero), new("r0", "r1", r, cap, 0, TimeSpan.Zero) };
-            Network = new FluidNetwork(Events, new SimTopology(eps, links), new Random(1));
+            Network = new FluidNetwork(Events, new SimTopology(eps, links), new Random(1)) { RateUpdateIntervalNs = rateUpdateIntervalNs };
             Network.Delivered += m => Arrived[(m.From, m.To)] = Events.Now;
         }
 
@@ -116,5 +116,32 @@ public class LinkModelTests
         net.Send(0, 1, 200);
         net.Run();
         Assert.Equal([200L, 10_000_000L], order);
+    }
+
+    [Fact]
+    public void With_a_rate_update_interval_one_transfer_still_takes_size_over_bandwidth_plus_latency()
+    {
+        var net = new Net([100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit], rtt: "20ms", rateUpdateIntervalNs: 50_000);
+        net.Send(0, 1, 10_000_000);
+        net.Run();
+        var expected = 10_000_000 / (100 * Mbit) + 0.010;
+        Assert.InRange(net.At(0, 1), expected * 0.98, expected * 1.02);
+    }
+
+    [Fact]
+    public void With_a_rate_update_interval_a_transfer_starting_meanwhile_waits_for_the_next_recomputation()
+    {
+        // 1 ms interval: the first transfer gets rates at once; the second starts 0.2 ms later and waits until 1 ms,
+        // then both share node 0's uplink. Exact max-min would start it at 0.2 ms.
+        const long interval = 1_000_000;
+        var net = new Net([100 * Mbit, 1000 * Mbit, 1000 * Mbit], [1000 * Mbit, 1000 * Mbit, 1000 * Mbit], rtt: "0ms", rateUpdateIntervalNs: interval);
+        net.Send(0, 1, 1_250_000);
+        net.Network.Settle();
+        net.Events.At(200_000, () => net.Send(0, 2, 1_250_000));
+        net.Run();
+        // Transfer 1: 1 ms alone at 100 Mbit (12,500 B), then shared at 50 Mbit: (1,250,000 - 12,500) / 6.25 MB/s + 1 ms.
+        Assert.Equal(0.001 + (1_250_000 - 12_500) / (50 * Mbit), net.At(0, 1), 4);
+        // Transfer 2: nothing before 1 ms, 50 Mbit until transfer 1 ends (same bytes sent), then its last 12,500 B at 100 Mbit.
+        Assert.Equal(net.At(0, 1) + 12_500 / (100 * Mbit), net.At(0, 2), 4);
     }
 }

@@ -22,7 +22,7 @@ public class StreamingTests
         for (var i = 0; i < LeavesHeld; i++) held.Add((await store.GetAsync(rootNode.Links[i].Hash))!);
 
         var (seeder, leecher) = await BitswapTransferTests.StartPairAsync(
-            leecherArgs: ["--set", "Bitswap.FetchTimeoutSeconds=4", "--set", "Gateway.NotFoundTimeoutSeconds=15"]);
+            leecherArgs: ["--set", "Bitswap.FetchTimeoutSeconds=6", "--set", "Gateway.NotFoundTimeoutSeconds=15"]);
         await seeder.Api.DagImportAsync(new MemoryStream(await TestDags.CarAsync(root, held)), pinRoots: false);
         return (seeder, leecher, root, bytes);
     }

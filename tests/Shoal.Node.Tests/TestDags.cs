@@ -11,9 +11,6 @@ public static class TestDags
     public static async Task<Cid> DirectoryAsync(IBlockStore store, params (string Name, Cid Cid)[] entries) =>
         await PutNodeAsync(store, new UnixFsData { Type = UnixFsType.Directory }, entries);
 
-    public static async Task<Cid> HamtShardAsync(IBlockStore store, params (string Name, Cid Cid)[] entries) =>
-        await PutNodeAsync(store, new UnixFsData { Type = UnixFsType.HamtShard, HashType = 0x22, Fanout = 256 }, entries);
-
     private static async Task<Cid> PutNodeAsync(IBlockStore store, UnixFsData data, (string Name, Cid Cid)[] entries)
     {
         var links = entries.OrderBy(e => e.Name, StringComparer.Ordinal).Select(e => new DagPbLink(e.Cid, e.Name, 0)).ToList();

@@ -130,4 +130,87 @@ public sealed class BitswapSessionFetchTests : IAsyncLifetime
         Assert.Equal(content.AsSpan(offset).ToArray(), read);
         Assert.Equal(3, provider.Bitswap.Stats.BlocksSent); // the root and the last two leaves
     }
+
+    [Fact]
+    public async Task Mirrors_pulling_one_image_at_once_take_each_blob_from_the_upstream_once()
+    {
+        await using var registry = await DockerRegistryProcess.StartAsync();
+        const string repo = "swarm/at-once";
+        var image = TestImage.Generate(seed: 77, 3_000_000, 1_500_000);
+        using (var pusher = new OciPusher(registry.Url)) await pusher.PushAsync(repo, image, "v1");
+        var peers = new List<Peer>();
+        for (var i = 0; i < 4; i++) peers.Add(await StartPeerAsync("at-once" + i));
+        for (var i = 1; i < peers.Count; i++)
+            for (var j = 0; j < i; j++) await peers[i].Host.ConnectAsync(peers[j].Address);
+        var mirrors = new List<RegistryMirrorHost>();
+        try
+        {
+            for (var i = 0; i < peers.Count; i++)
+                mirrors.Add(await RegistryMirrorHost.StartAsync(new RegistryMirrorOptions
+                {
+                    Listen = "127.0.0.1:0", DefaultUpstream = registry.Url, DataDirectory = _dir.Sub("at-once-mirror" + i),
+                }, peers[i].Swarm));
+            for (var i = 0; i < peers.Count; i++) BlobStreamProtocol.Register(peers[i].Host, mirrors[i].Mirror.Downloads);
+
+            // Every mirror is asked for every blob at the same moment; nobody holds any of them yet.
+            await Task.WhenAll(mirrors.Select(async m =>
+            {
+                using var client = MirrorClient.For(m);
+                await Task.WhenAll(image.Blobs.Select(async blob =>
+                {
+                    using var response = await client.GetAsync($"/v2/{repo}/blobs/{blob.Digest}");
+                    Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                    Assert.Equal(blob.Digest, TestImage.DigestOf(await response.Content.ReadAsByteArrayAsync()));
+                }));
+            })).WaitAsync(Timeout);
+            foreach (var m in mirrors) await m.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
+
+            var state = string.Join("; ", mirrors.Select(m => $"upstream {m.Metrics.BlobsFromUpstream}, peers {m.Metrics.BlobsFromPeers}"));
+            foreach (var blob in image.Blobs)
+                Assert.True(registry.BlobGets(blob.Digest) == 1, $"{blob.Digest}: {registry.BlobGets(blob.Digest)} upstream GETs; mirrors: {state}");
+            Assert.Equal(image.Blobs.Count(), mirrors.Sum(m => m.Metrics.BlobsFromUpstream));
+            Assert.Equal(image.Blobs.Count() * (mirrors.Count - 1), mirrors.Sum(m => m.Metrics.BlobsFromPeers));
+            // The waiters read the first node's downloads while they were under way (not only once it held each blob).
+            Assert.True(mirrors.Sum(m => m.Mirror.Downloads.PeerReaders) > 0, "no peer read a download under way");
+        }
+        finally
+        {
+            foreach (var m in mirrors) await m.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_blob_read_whole_from_peers_is_kept_as_the_dag_it_came_in_not_imported_again()
+    {
+        await using var registry = await DockerRegistryProcess.StartAsync(); // the mirror's upstream, never asked for the blob
+        var content = SeededContentStream.Bytes("kept-dag", 3 * 1024 * 1024 + 17);
+        var digest = OciDigest.Compute(content);
+        var provider = await StartPeerAsync("kept-provider");
+        // The provider holds it under another chunking than the mirror's own (256 KiB leaves), so the puller's
+        // index tells which DAG it kept: a re-import would give the 1 MiB-leaf root instead.
+        var theirs = await UnixFsImporter.ImportAsync(content, provider.Store, UnixFsImportOptions.KuboV1);
+        await provider.Swarm.Index.SetAsync(digest, theirs.Root, content.Length, CancellationToken.None);
+        var ours = await UnixFsImporter.ImportAsync(content, new MemoryBlockStore(), DagBlobSwarm.ImportOptions);
+        Assert.NotEqual(theirs.Root, ours.Root);
+        var puller = await StartPeerAsync("kept-puller");
+        await puller.Host.ConnectAsync(provider.Address);
+
+        await using var mirror = await RegistryMirrorHost.StartAsync(new RegistryMirrorOptions
+        {
+            Listen = "127.0.0.1:0", DefaultUpstream = registry.Url, DataDirectory = _dir.Sub("kept-mirror"),
+        }, puller.Swarm);
+        using (var client = MirrorClient.For(mirror))
+        {
+            var bytes = await client.GetByteArrayAsync($"/v2/some/repo/blobs/{digest}").WaitAsync(Timeout);
+            Assert.Equal(SHA256.HashData(content), SHA256.HashData(bytes));
+        }
+        await mirror.Mirror.Downloads.IdleAsync().WaitAsync(Timeout);
+
+        Assert.True(puller.Swarm.Index.TryGet(digest, out var kept, out var length));
+        Assert.Equal(theirs.Root, kept);
+        Assert.Equal(content.Length, length);
+        Assert.False(await puller.Store.HasAsync(ours.Root));
+        Assert.Equal(0, registry.BlobGets(digest.ToString()));
+        Assert.Equal(1, mirror.Metrics.BlobsFromPeers);
+    }
 }

@@ -30,6 +30,29 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     /// <summary>CIDs this DAG session has already seen, so shared subtrees are fetched once.</summary>
     public readonly HashSet<Cid> Seen = [];
 
+    /// <summary>DAG walk concurrency (0 = every link at once): like Kubo's merkledag walk, only this many blocks
+    /// are requested at a time; the rest wait in <see cref="Held"/>, in the order the walk met them.</summary>
+    public int WalkLimit;
+
+    /// <summary>Wants handed to the want sender and not yet received.</summary>
+    public int Released;
+
+    /// <summary>Wants the walk found but has not requested yet (<see cref="SessionWant.Held"/>).</summary>
+    public readonly Queue<SessionWant> Held = new();
+
+    /// <summary>1.1: wants not yet live, in request order (go-bitswap's toFetch queue).</summary>
+    public readonly Queue<SessionWant> LegacyToFetch = new();
+
+    /// <summary>1.1: wants sent and not yet received.</summary>
+    public int LegacyLiveCount;
+
+    /// <summary>1.1: how many groups the session's peers are split into (each want goes to one group).</summary>
+    public int LegacySplit = BitswapDefaults.LegacyInitialSplit;
+
+    /// <summary>1.1: blocks received for this session, and how many of them were duplicates.</summary>
+    public int LegacyReceived;
+    public int LegacyDuplicates;
+
     public CoreTimer? IdleTimer;
     public CoreTimer? PeriodicTimer;
     public int ConsecutiveTicks;

@@ -30,6 +30,12 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// <summary>Has not been offered to the session's peers yet (want-haves still to go out).</summary>
     public bool New = true;
 
+    /// <summary>1.1: sent and counted in <see cref="ClientSession.LegacyLiveCount"/>.</summary>
+    public bool LegacyLive;
+
+    /// <summary>Waiting for room in the session's DAG walk window (<see cref="ClientSession.WalkLimit"/>).</summary>
+    public bool Held;
+
     /// <summary>In the session's <see cref="ClientSession.Unassigned"/> list.</summary>
     public bool Queued;
 

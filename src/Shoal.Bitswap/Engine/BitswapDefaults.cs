@@ -27,6 +27,39 @@ public static class BitswapDefaults
     /// <summary>Consecutive DONT_HAVEs after which a peer leaves a session: it clearly holds other content.</summary>
     public const int PeerDontHaveLimit = 16;
 
+    /// <summary>Blocks a DAG fetch asks for at once: boxo's merkledag walk (Kubo's pin, refs, dag export) runs 32
+    /// fetch workers, each getting one block through the session; the session itself has no other window.</summary>
+    public const int DagWalkConcurrency = 32;
+
+    // ---- client: Bitswap 1.1 sessions (go-bitswap before PR 189)
+
+    /// <summary>1.1: live wants of a session that has peers; more wait until blocks arrive.</summary>
+    public const int LegacyTargetedLiveWants = 32;
+
+    /// <summary>1.1: live wants broadcast (want-block to every peer) while a session has no peers yet.</summary>
+    public const int LegacyBroadcastLiveWants = 4;
+
+    /// <summary>1.1: peers a session splits its wants over (the fastest first).</summary>
+    public const int LegacyMaxSessionPeers = 32;
+
+    /// <summary>1.1: initial split: each want goes to one of this many groups of the session's peers.</summary>
+    public const int LegacyInitialSplit = 2;
+
+    /// <summary>1.1: the split never exceeds this many groups.</summary>
+    public const int LegacyMaxSplit = 16;
+
+    /// <summary>1.1: more duplicates than this share of received blocks splits the peers into one more group.</summary>
+    public const double LegacyMaxAcceptableDupes = 0.4;
+
+    /// <summary>1.1: fewer duplicates than this share merges one group back (asks more peers per want).</summary>
+    public const double LegacyMinDupesToTryLessSplits = 0.2;
+
+    /// <summary>1.1: blocks received before the duplicate ratio is trusted.</summary>
+    public const int LegacyMinReceivedToAdjustSplit = 2;
+
+    /// <summary>1.1: the old decision engine packed up to 512 KiB of blocks into one message.</summary>
+    public const int LegacyTargetMessageSize = 512 * 1024;
+
     // ---- client: per-peer message queue
 
     /// <summary>Wants a peer has not answered for this long are sent again (a lost message, a restarted peer).</summary>

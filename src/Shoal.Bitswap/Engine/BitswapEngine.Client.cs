@@ -30,7 +30,7 @@ public sealed partial class BitswapEngine
     {
         Begin(now);
         long id = _nextSessionId++;
-        var s = new ClientSession(id, links, _now);
+        var s = new ClientSession(id, links, _now) { WalkLimit = links is null ? 0 : Options.DagWalkConcurrency };
         s.IdleTimer = new CoreTimer(t => OnIdleTick(s));
         s.PeriodicTimer = new CoreTimer(t => OnPeriodicSearch(s));
         _sessions.Add(id, s);
@@ -72,6 +72,7 @@ public sealed partial class BitswapEngine
             {
                 if (s.Wants.Remove(c, out var w))
                 {
+                    OnWantGone(s, w);
                     ForgetHaves(s, w);
                     RemoveInterest(s, w.Cid);
                 }
@@ -120,6 +121,7 @@ public sealed partial class BitswapEngine
         if (s.PeriodicTimer is not null) TimerQueue.Cancel(s.PeriodicTimer);
         foreach (var w in s.Wants.Values) RemoveInterest(s, w.Cid);
         s.Wants.Clear();
+        s.Held.Clear();
         s.PeerHaves.Clear();
         _sessions.Remove(s.Id);
     }
@@ -130,6 +132,7 @@ public sealed partial class BitswapEngine
     {
         if (s.Wants.ContainsKey(cid)) return;
         if (s.Links is not null && !s.Seen.Add(cid)) return;
+        if (s.Links is null) s.Seen.Add(cid); // remembered, so later HAVEs for it still bring peers into the session
         if (cid.Hash.Code == MulticodecCode.Identity)
         {
             // The data is inside the CID: nothing to fetch.
@@ -145,10 +148,37 @@ public sealed partial class BitswapEngine
         s.Wants.Add(cid, w);
         if (!_interest.TryGetValue(cid, out var list)) _interest[cid] = list = [];
         list.Add(s);
-        s.Pending.Add(w);
-        QueueSessionSend(s);
+        if (s.WalkLimit > 0 && s.Released >= s.WalkLimit)
+        {
+            w.Held = true;
+            s.Held.Enqueue(w);
+        }
+        else
+        {
+            ReleaseWant(s, w);
+        }
         if (s.IdleTimer is { Due: null }) ResetIdleTick(s);
         if (s.PeriodicTimer is { Due: null }) Schedule(s.PeriodicTimer, _now + Options.PeriodicSearchDelay);
+    }
+
+    private void ReleaseWant(ClientSession s, SessionWant w)
+    {
+        w.Held = false;
+        s.Released++;
+        s.Pending.Add(w);
+        QueueSessionSend(s);
+    }
+
+    /// <summary>A want left the session (received, found locally, cancelled): the walk may request the next.</summary>
+    private void OnWantGone(ClientSession s, SessionWant w)
+    {
+        if (Options.Strategy == BitswapStrategy.Bitswap11) LegacyWantGone(s, w);
+        if (w.Held) return;
+        s.Released--;
+        while (s.Released < s.WalkLimit && s.Held.TryDequeue(out var next))
+        {
+            if (next.Held && s.Wants.TryGetValue(next.Cid, out var current) && ReferenceEquals(current, next)) ReleaseWant(s, next);
+        }
     }
 
     private Block? TryGetLocal(Cid cid)
@@ -256,6 +286,11 @@ public sealed partial class BitswapEngine
     /// <summary>Decides, for each want that needs it, who gets a want-block and who a want-have.</summary>
     private void SendSessionWants(ClientSession s)
     {
+        if (Options.Strategy == BitswapStrategy.Bitswap11)
+        {
+            SendSessionWantsLegacy(s);
+            return;
+        }
         var pending = s.Pending;
         if (pending.Count == 0 && s.Unassigned.Count == 0) return;
 
@@ -309,9 +344,9 @@ public sealed partial class BitswapEngine
                     w.SentTo = best;
                     s.Stats.WantBlocksSent++;
                 }
-                else if (best is not null && best.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block && !sw.Answered)
+                else if (best is not null && best.SentWants.TryGetValue(w.Cid, out var sw) && sw.Type == WantType.Block)
                 {
-                    w.SentTo = best; // another session already asked this peer for it
+                    w.SentTo = best; // this or another session already asked this peer for it: it will send the block
                 }
             }
             if (isNew || w.SentTo is null)
@@ -388,6 +423,9 @@ public sealed partial class BitswapEngine
             // Never ask the same question twice; but a want-block may follow a want-have (upgrade), or be asked
             // again after the peer said DONT_HAVE or timed out (it may have the block by now).
             if (type == WantType.Have || (sw.Type == WantType.Block && !sw.Answered)) return false;
+            // boxo never sends a peer a second want-block for a CID: the first stays in its ledger as a subscription
+            // and the block comes when the peer gets it.
+            if (sw.Type == WantType.Block && Options.Strategy != BitswapStrategy.Shoal) return false;
             sw.Type = WantType.Block;
             sw.Priority = priority;
             sw.SendDontHave = sendDontHave;
@@ -398,6 +436,11 @@ public sealed partial class BitswapEngine
         {
             sw = new SentWant(type, priority, sendDontHave);
             p.SentWants.Add(cid, sw);
+        }
+        if (Options.Strategy != BitswapStrategy.Shoal)
+        {
+            priority = p.NextWantPriority--;
+            sw.Priority = priority; // a periodic resend repeats what the peer was told
         }
         if (type == WantType.Block)
         {
@@ -557,6 +600,14 @@ public sealed partial class BitswapEngine
             {
                 Stats.DupBlksReceived++;
                 Stats.DupDataReceived += size;
+                if (Options.Strategy == BitswapStrategy.Bitswap11)
+                {
+                    foreach (var s in _sessions.Values)
+                    {
+                        if (!s.Closed && s.Seen.Contains(cid)) LegacyRecordBlock(s, duplicate: true);
+                    }
+                }
+                if (Options.Strategy != BitswapStrategy.Shoal) JoinSessionsThatSaw(p, cid); // boxo: a duplicate still shows who holds the DAG
             }
             else
             {
@@ -614,9 +665,11 @@ public sealed partial class BitswapEngine
     private void DeliverReceived(ClientSession s, Block block, PeerState from)
     {
         if (!s.Wants.Remove(block.Cid, out var w)) return;
+        OnWantGone(s, w);
         ForgetHaves(s, w);
         s.Stats.BlocksReceived++;
         s.Stats.DataReceived += block.Data.Length;
+        if (Options.Strategy == BitswapStrategy.Bitswap11) LegacyRecordBlock(s, duplicate: false);
         s.FirstResponses[from.Id] = s.FirstResponses.GetValueOrDefault(from.Id, 1) + 1;
         s.ConsecutiveDontHaves.Remove(from.Id);
         if (w.LiveSince is { } since)
@@ -640,6 +693,7 @@ public sealed partial class BitswapEngine
         foreach (var s in sessions.ToArray())
         {
             if (!s.Wants.Remove(block.Cid, out var w)) continue;
+            OnWantGone(s, w);
             ForgetHaves(s, w);
             DeliverLocal(s, block, w.Depth);
             CheckCompleted(s);
@@ -656,7 +710,9 @@ public sealed partial class BitswapEngine
         }
         if (!_interest.TryGetValue(cid, out var sessions))
         {
-            if (Options.Strategy == BitswapStrategy.Shoal) JoinSessionsThatSaw(p, cid);
+            // boxo keeps a session interested in blocks it already received: a late HAVE still says the peer holds
+            // this DAG, so it joins the session (that is how leechers find each other).
+            JoinSessionsThatSaw(p, cid);
             return;
         }
         foreach (var s in sessions)
@@ -760,6 +816,11 @@ public sealed partial class BitswapEngine
         s.PeersDiscovered = true;
         s.AssignPending = true;
         s.Stats.PeersInSession = s.Peers.Count;
+        if (Options.Strategy == BitswapStrategy.Bitswap11)
+        {
+            QueueSessionSend(s); // 1.1: the peer gets a share of the next wants (and the window grows to 32)
+            return;
+        }
         if (Options.Strategy == BitswapStrategy.Shoal)
         {
             OnPeerAddedShoal(s, p);
@@ -819,6 +880,12 @@ public sealed partial class BitswapEngine
             BroadcastWant(s, w);
         }
         if (s.ConsecutiveTicks == 0 && wants.Count > 0) SearchProviders(s, wants[0].Cid);
+        if (Options.Strategy != BitswapStrategy.Shoal && wants.Count > 0)
+        {
+            // boxo's broadcast counts as an idle tick: the next search waits for a block to arrive or for periodic widening.
+            ResetIdleTick(s);
+            s.ConsecutiveTicks++;
+        }
     }
 
     // ------------------------------------------------------------------ timers

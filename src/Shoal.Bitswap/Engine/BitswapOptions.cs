@@ -31,6 +31,9 @@ public sealed record BitswapOptions
     public TimeSpan MaxValidLatency { get; init; } = BitswapDefaults.MaxValidLatency;
     public int MaxUnsolicitedBlocksPerPeer { get; init; } = BitswapDefaults.MaxUnsolicitedBlocksPerPeer;
 
+    /// <summary>Blocks a DAG fetch requests at a time (0 = all links as soon as they are known).</summary>
+    public int DagWalkConcurrency { get; init; } = BitswapDefaults.DagWalkConcurrency;
+
     public int ShoalInitialWindow { get; init; } = BitswapDefaults.ShoalInitialWindow;
     public int ShoalMinWindow { get; init; } = BitswapDefaults.ShoalMinWindow;
     public int ShoalMaxWindow { get; init; } = BitswapDefaults.ShoalMaxWindow;
@@ -53,6 +56,11 @@ public sealed record BitswapOptions
     {
         Strategy = strategy,
         RandomSeed = randomSeed,
+        // Shoal sizes its wants in flight per peer itself; boxo's clients walk a DAG 32 blocks at a time.
+        DagWalkConcurrency = strategy == BitswapStrategy.Shoal ? 0 : BitswapDefaults.DagWalkConcurrency,
+        // Bitswap 1.1's decision engine packed up to 512 KiB of blocks per message (PR 189 cut it to 16 KiB).
+        TargetMessageSize = strategy == BitswapStrategy.Bitswap11 ? BitswapDefaults.LegacyTargetMessageSize : BitswapDefaults.TargetMessageSize,
+        // Shoal asks for one block each time one arrives: boxo's 20 ms want batching would stall every window.
         MinSendDelay = strategy == BitswapStrategy.Shoal ? BitswapDefaults.ShoalMinSendDelay : BitswapDefaults.MinSendDelay,
     };
 }

@@ -27,6 +27,10 @@ internal sealed class PeerState
     public readonly Dictionary<Cid, SentWant> SentWants = [];
     public readonly WantOutbox Outbox = new();
     public bool OutboxDirty;
+
+    /// <summary>boxo's message queue numbers wants in the order it sends them (from int.MaxValue down), so the peer
+    /// serves them first come, first served whatever session they belong to.</summary>
+    public int NextWantPriority = int.MaxValue;
     public TimeSpan NextSendAllowed;
     public CoreTimer? FlushTimer;
 

@@ -8,15 +8,16 @@ public static class CatCommand
 {
     public static Command Create()
     {
-        var cid = new Argument<string>("cid") { Description = "CID of a UnixFS file or raw block" };
+        var cid = new Argument<string>("path") { Description = "CID of a UnixFS file or raw block, or a path under a directory CID (/ipfs/CID/dir/file)" };
         var offset = new Option<long>("--offset", "-o") { Description = "Byte offset to start at" };
         var length = new Option<long?>("--length", "-l") { Description = "Maximum number of bytes to write" };
         var command = new Command("cat", "Write the content of a CID to standard output") { cid, offset, length };
         CliAction.Set(command, async (ctx, ct) =>
         {
-            var target = ApiEndpoints.ParseCidArg(ctx.Get(cid)!);
+            var argument = ctx.Get(cid)!;
+            var (target, _) = PathResolver.ParseContentPath(argument); // a bad CID fails here, before any connection
             await using var node = await NodeConnector.OpenAsync(ctx, ct).ConfigureAwait(false);
-            await using var content = await node.CatAsync(target, ctx.Get(offset), ctx.Get(length), ct).ConfigureAwait(false);
+            await using var content = await node.CatAsync(argument, ctx.Get(offset), ctx.Get(length), ct).ConfigureAwait(false);
             await using var stdout = Console.OpenStandardOutput();
             var text = target.ToString();
             long? expected = content.Length is { } size ? Math.Max(0, Math.Min(size - ctx.Get(offset), ctx.Get(length) ?? long.MaxValue)) : null;

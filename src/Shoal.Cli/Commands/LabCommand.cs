@@ -24,6 +24,7 @@ namespace Shoal.Cli.Commands
             lab.Subcommands.Add(RunCommand());
             lab.Subcommands.Add(ValidateCommand());
             lab.Subcommands.Add(CompareCommand());
+            lab.Subcommands.Add(FlameCommand());
             return lab;
         }
 
@@ -37,12 +38,14 @@ namespace Shoal.Cli.Commands
             var reps = new Option<int?>("--repetitions", "-r") { Description = "Repetitions per trial (default: the scenario's)" };
             var inventory = new Option<string?>("--inventory") { Description = "cluster driver: inventory YAML of SSH hosts" };
             var binary = new Option<string?>("--shoal") { Description = "local/cluster drivers: path of the shoal binary to run (default: this one)" };
-            var command = new Command("run", "Run a scenario's trials and write its report") { scenario, driver, strategies, output, seed, reps, inventory, binary };
+            var parallel = new Option<int?>("--parallel") { Description = "sim driver: trials simulated at once (default: one per processor; results do not depend on it)" };
+            var noTraces = new Option<bool>("--no-traces") { Description = "Skip traces and CPU profiles (sim: transfer spans; local: EventPipe sampling of every daemon)" };
+            var command = new Command("run", "Run a scenario's trials and write its report") { scenario, driver, strategies, output, seed, reps, inventory, binary, parallel, noTraces };
             CliAction.Set(command, async (ctx, ct) =>
             {
                 var def = DefinitionReader.LoadScenario(ctx.Get(scenario)!);
                 var names = ctx.Get(strategies)?.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
-                var options = new ExperimentOptions { Strategies = names is { Count: > 0 } ? names : null, Seed = ctx.Get(seed), Repetitions = ctx.Get(reps) };
+                var options = new ExperimentOptions { Strategies = names is { Count: > 0 } ? names : null, Seed = ctx.Get(seed), Repetitions = ctx.Get(reps), Parallelism = ctx.Get(parallel), Traces = !ctx.Get(noTraces) };
                 ILabDriver d = ctx.Get(driver) switch
                 {
                     "sim" => LabDrivers.Sim(),
@@ -68,7 +71,14 @@ namespace Shoal.Cli.Commands
                 }
                 else
                 {
-                    var progress = new SyncProgress<LabProgress>(lp => { if (lp.Status != "running") ctx.Out.WriteLine($"  {lp.Trial} #{lp.Repetition}: {lp.Status} at {lp.Seconds:0.000} s ({wall.Elapsed.TotalSeconds:0.0} s wall)"); });
+                    // Not a terminal: a line per finished trial, and one every half minute for long ones.
+                    var lastLine = TimeSpan.Zero;
+                    var progress = new SyncProgress<LabProgress>(lp =>
+                    {
+                        if (lp.Status == "running" && wall.Elapsed - lastLine < TimeSpan.FromSeconds(30)) return;
+                        lastLine = wall.Elapsed;
+                        ctx.Out.WriteLine($"  {lp.Trial} #{lp.Repetition}: {lp.Status} at {lp.Seconds:0.000} s{(d.Name == "sim" ? " virtual" : "")} ({wall.Elapsed.TotalSeconds:0.0} s wall)");
+                    });
                     result = await d.RunAsync(def, options, progress, ct).ConfigureAwait(false);
                 }
                 var files = ReportWriter.WriteAll(result, outDir);
@@ -125,6 +135,33 @@ namespace Shoal.Cli.Commands
                 var pb = Resolve(ctx.Get(b)!);
                 var text = MarkdownReport.Compare(JsonReport.Load(pa), pa, JsonReport.Load(pb), pb);
                 await ctx.Out.WriteLineAsync(text).ConfigureAwait(false);
+                _ = ct;
+                return CliAction.Ok;
+            });
+            return command;
+        }
+
+        private static Command FlameCommand()
+        {
+            var trace = new Argument<string>("trace") { Description = "EventPipe trace (.nettrace), e.g. from DOTNET_EnableEventPipe=1; or, with --pid, the file to record into" };
+            var output = new Option<string?>("--out", "-o") { Description = "Output prefix (default: the trace's path without .nettrace): writes PREFIX.folded and PREFIX.svg" };
+            var pid = new Option<int?>("--pid") { Description = "First sample this running .NET process (e.g. a long `lab run` or a daemon) into TRACE" };
+            var seconds = new Option<double>("--seconds") { Description = "With --pid: how long to sample", DefaultValueFactory = _ => 10 };
+            var command = new Command("flame", "Turn an EventPipe CPU-sample trace into folded stacks and an SVG flame graph") { trace, output, pid, seconds };
+            CliAction.Set(command, async (ctx, ct) =>
+            {
+                var path = ctx.Get(trace)!;
+                var prefix = ctx.Get(output) ?? Path.ChangeExtension(path, null);
+                if (ctx.Get(pid) is { } processId)
+                {
+                    await using var profiler = DaemonProfiler.Start(processId, path);
+                    await Task.Delay(TimeSpan.FromSeconds(ctx.Get(seconds)), ct).ConfigureAwait(false);
+                    await profiler.StopAsync(ct).ConfigureAwait(false);
+                }
+                var stacks = EventPipeStacks.Fold(path);
+                FlameGraphWriter.WriteFolded(prefix + ".folded", stacks);
+                FlameGraphWriter.WriteSvg(prefix + ".svg", stacks, $"{Path.GetFileName(path)}: managed CPU samples (µs)");
+                await ctx.Out.WriteLineAsync($"{stacks.Count} stacks, {stacks.Values.Sum() / 1000} samples: {prefix}.folded, {prefix}.svg").ConfigureAwait(false);
                 _ = ct;
                 return CliAction.Ok;
             });

@@ -12,16 +12,24 @@ public sealed class UnixFsCatalogBuilder : ICatalogBuilder
 {
     public ContentCatalog Build(IReadOnlyList<ObjectDefinition> objects, int randomSeed)
     {
+        // Generating and hashing the parts is independent work: import them on all cores, then assemble in order.
+        var jobs = objects.SelectMany(o => Enumerable.Range(0, o.PartSizes.Count).Select(i => (Object: o, Index: i))).ToList();
+        var imported = new (Cid Root, MemoryBlockStore Store)[jobs.Count];
+        Parallel.For(0, jobs.Count, j =>
+        {
+            var (o, i) = jobs[j];
+            imported[j] = Import($"shoal-lab/{randomSeed}/{ContentCatalog.PartName(o, i)}", o.PartSizes[i], o);
+        });
         var catalog = new ContentCatalog();
         var seen = new HashSet<Cid>();
+        var next = 0;
         foreach (var o in objects)
         {
             var parts = new List<ContentPart>();
             for (var i = 0; i < o.PartSizes.Count; i++)
             {
-                var name = ContentCatalog.PartName(o, i);
-                var (root, store) = Import($"shoal-lab/{randomSeed}/{name}", o.PartSizes[i], o);
-                parts.Add(catalog.AddPart(o.Name, name, o.PartSizes[i], Blocks(root, store, seen)));
+                var (root, store) = imported[next++];
+                parts.Add(catalog.AddPart(o.Name, ContentCatalog.PartName(o, i), o.PartSizes[i], Blocks(root, store, seen)));
             }
             catalog.SetObjectParts(o.Name, parts);
         }

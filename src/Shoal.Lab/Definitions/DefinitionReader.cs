@@ -47,7 +47,7 @@ public static class DefinitionReader
     public static ScenarioDefinition ReadScenario(string yaml, string? sourceFile = null)
     {
         var root = Root(yaml, sourceFile);
-        root.OnlyKeys("name", "description", "cluster", "objects", "seed", "fetch", "churn", "strategies", "peers", "repetitions", "randomSeed", "timeout", "peersPerNode");
+        root.OnlyKeys("name", "description", "cluster", "objects", "seed", "fetch", "churn", "strategies", "peers", "repetitions", "randomSeed", "timeout", "peersPerNode", "rateUpdateInterval");
         var baseDir = sourceFile is null ? Environment.CurrentDirectory : Path.GetDirectoryName(Path.GetFullPath(sourceFile))!;
         var name = root.Field("name").String(sourceFile is null ? "scenario" : Path.GetFileNameWithoutExtension(sourceFile));
 
@@ -114,7 +114,20 @@ public static class DefinitionReader
             root.Field("randomSeed").Int(1),
             root.Field("timeout").Duration(DefaultTimeout),
             root.Field("peersPerNode").Int(0, 0, 100_000),
-            sourceFile);
+            sourceFile)
+        {
+            RateUpdateInterval = RateUpdateInterval(root.Field("rateUpdateInterval")),
+        };
+    }
+
+    /// <summary>More than this would make transfers visibly late (a 256 KiB block takes 2 ms at 1 Gbit/s).</summary>
+    private static readonly TimeSpan MaxRateUpdateInterval = TimeSpan.FromMilliseconds(1);
+
+    private static TimeSpan RateUpdateInterval(YamlCursor field)
+    {
+        var interval = field.Duration(TimeSpan.Zero);
+        if (interval > MaxRateUpdateInterval) throw field.Error($"must be at most {MaxRateUpdateInterval.TotalMilliseconds:0} ms (0 = exact), got '{field.String()}'");
+        return interval;
     }
 
     private static YamlCursor Root(string yaml, string? file)

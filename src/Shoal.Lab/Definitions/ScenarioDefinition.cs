@@ -16,6 +16,10 @@ public sealed record ScenarioDefinition(
     int PeersPerNode,
     string? SourceFile)
 {
+    /// <summary>sim: fair shares are recomputed at most once per this interval (0 = at every change, exact); a
+    /// transmission that starts meanwhile waits for the next recomputation and freed capacity idles until then.</summary>
+    public TimeSpan RateUpdateInterval { get; init; }
+
     public ObjectDefinition Object(string name) => Objects.First(o => o.Name == name);
 }
 

@@ -6,6 +6,7 @@ using Shoal.Lab.Analysis;
 using Shoal.Lab.Content;
 using Shoal.Lab.Definitions;
 using Shoal.Lab.Reports;
+using Microsoft.Diagnostics.NETCore.Client;
 using Shoal.Node;
 
 namespace Shoal.Lab.Drivers;
@@ -43,6 +44,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         };
         var runs = new List<TrialResult>();
         var summaries = new List<TrialSummary>();
+        var artifacts = new Dictionary<string, TrialArtifacts>();
         var walls = new Dictionary<string, double>();
         foreach (var peer in SimDriver.SelectTrials(scenario, options.Strategies))
         {
@@ -56,7 +58,14 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             for (var rep = 0; rep < repetitions; rep++)
             {
                 var repSeed = rep == 0 ? seed : Shoal.Core.StableHash.Combine(seed, rep) & int.MaxValue;
-                trialRuns.Add(await RunTrialAsync(scenario, peer, rep, repSeed, progress, cancellationToken).ConfigureAwait(false));
+                // CPU samples of every daemon (EventPipe) for the first repetition, when the daemons run on this machine.
+                var trialArtifacts = rep == 0 && options.Traces ? new TrialArtifacts() : null;
+                trialRuns.Add(await RunTrialAsync(scenario, peer, rep, repSeed, trialArtifacts is not null && launcher.ProcessesAreLocal, trialArtifacts, progress, cancellationToken).ConfigureAwait(false));
+                if (trialArtifacts is not null)
+                {
+                    artifacts[peer.Name] = trialArtifacts;
+                    notes.AddRange(trialArtifacts.Notes.Select(n => $"{peer.Name}: {n}"));
+                }
             }
             runs.AddRange(trialRuns);
             walls[peer.Name] = trialWall.Elapsed.TotalSeconds;
@@ -73,7 +82,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                 ProcessorCount = Environment.ProcessorCount, Machine = Environment.MachineName, TrialWallSeconds = walls,
             },
         };
-        return new ExperimentOutput(result, new Dictionary<string, TrialArtifacts>());
+        return new ExperimentOutput(result, artifacts);
     }
 
     private sealed class Daemon
@@ -87,54 +96,34 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         public required Task Drain;
     }
 
-    private async Task<TrialResult> RunTrialAsync(ScenarioDefinition scenario, PeerDefinition peer, int rep, int seed, IProgress<LabProgress>? progress, CancellationToken ct)
+    /// <summary>Counters of one daemon process (stats/bw and stats/bitswap), so a rejoined node's two processes add up.</summary>
+    private readonly record struct Tally(long BytesIn, long BytesOut, long DataIn, long DataOut, long BlocksIn, long BlocksOut, long Dups, long DupBytes, long Messages)
+    {
+        public static Tally Of(BandwidthStatResult bw, BitswapStatResult bs)
+            => new(bw.TotalIn, bw.TotalOut, bs.DataReceived, bs.DataSent, bs.BlocksReceived, bs.BlocksSent, bs.DupBlksReceived, bs.DupDataReceived, bs.MessagesReceived);
+
+        public static Tally operator +(Tally a, Tally b) => new(a.BytesIn + b.BytesIn, a.BytesOut + b.BytesOut, a.DataIn + b.DataIn, a.DataOut + b.DataOut,
+            a.BlocksIn + b.BlocksIn, a.BlocksOut + b.BlocksOut, a.Dups + b.Dups, a.DupBytes + b.DupBytes, a.Messages + b.Messages);
+
+        public static Tally operator -(Tally a, Tally b) => new(a.BytesIn - b.BytesIn, a.BytesOut - b.BytesOut, a.DataIn - b.DataIn, a.DataOut - b.DataOut,
+            a.BlocksIn - b.BlocksIn, a.BlocksOut - b.BlocksOut, a.Dups - b.Dups, a.DupBytes - b.DupBytes, a.Messages - b.Messages);
+    }
+
+    /// <summary>How long to wait for a leaving daemon's last counters before killing it.</summary>
+    private static readonly TimeSpan LastStatsTimeout = TimeSpan.FromSeconds(5);
+
+    private async Task<TrialResult> RunTrialAsync(ScenarioDefinition scenario, PeerDefinition peer, int rep, int seed, bool profile, TrialArtifacts? artifacts, IProgress<LabProgress>? progress, CancellationToken ct)
     {
         var nodes = ClusterNode.Expand(scenario.Cluster);
         var random = new Random(seed);
         var runId = $"{Environment.ProcessId}-{peer.Name}-{rep}-{Guid.NewGuid():N}"[..40];
         var daemons = new Daemon?[nodes.Count];
+        var profilers = new List<(int Node, DaemonProfiler Profiler)>();
+        var profileDir = Path.Combine(Path.GetTempPath(), $"shoal-lab-profile-{runId}");
         try
         {
-            progress?.Report(new LabProgress(peer.Name, rep, 0, "starting daemons"));
-            var started = await Task.WhenAll(nodes.Select(n => StartDaemonAsync(n.Index, peer, runId, ct))).ConfigureAwait(false);
-            for (var i = 0; i < started.Length; i++) daemons[i] = started[i];
-            // Full mesh, as the simulator's default: i dials every j > i.
-            for (var i = 0; i < nodes.Count; i++)
-                await Task.WhenAll(Enumerable.Range(i + 1, nodes.Count - i - 1).Select(j => daemons[i]!.Api.SwarmConnectAsync(daemons[j]!.SwarmAddress, ct))).ConfigureAwait(false);
-
-            // Seed: every holder adds the same generated parts (same bytes, same profile → same CIDs).
-            var roots = new Dictionary<string, (Cid Root, long Size, byte[] Sha256)>();
-            var isSeeder = new bool[nodes.Count];
-            foreach (var stage in scenario.Seed)
-                foreach (var node in stage.Query.Select(nodes, random))
-                    foreach (var o in stage.Objects.Select(scenario.Object))
-                        for (var p = 0; p < o.PartSizes.Count; p++)
-                        {
-                            var partName = ContentCatalog.PartName(o, p);
-                            await using var content = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
-                            var added = await daemons[node.Index]!.Api.AddAsync(content, partName, new AddOptions(o.Profile, ChunkSize: o.ChunkSize), null, ct).ConfigureAwait(false);
-                            if (!roots.ContainsKey(partName))
-                            {
-                                await using var again = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
-                                roots[partName] = (Cid.Parse(added.Hash), o.PartSizes[p], await SHA256.HashDataAsync(again, ct).ConfigureAwait(false));
-                            }
-                            isSeeder[node.Index] = true;
-                        }
-            foreach (var o in scenario.Objects)
-                for (var p = 0; p < o.PartSizes.Count; p++)
-                    if (!roots.ContainsKey(ContentCatalog.PartName(o, p)))
-                    {
-                        // Fetched but seeded nowhere: its CID is still needed to ask for it.
-                        var partName = ContentCatalog.PartName(o, p);
-                        await using var content = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
-                        var result = await UnixFsImporter.ImportAsync(content, new MemoryBlockStore(), UnixFsImportOptions.FromProfile(o.Profile) with { ChunkSize = o.ChunkSize }, null, ct).ConfigureAwait(false);
-                        roots[partName] = (result.Root, o.PartSizes[p], []);
-                    }
-
-            var before = await Task.WhenAll(daemons.Select(d => d!.Api.BandwidthStatAsync(ct))).ConfigureAwait(false);
-            var beforeBitswap = await Task.WhenAll(daemons.Select(d => d!.Api.BitswapStatAsync(ct))).ConfigureAwait(false);
-
-            // Fetch on schedule; churn kills daemons (leave) — rejoining is not supported by this driver yet.
+            // Who seeds, fetches and churns: drawn in the simulator's order (seed, fetch, churn) from the trial's seed.
+            var seeding = scenario.Seed.Select(stage => (Stage: stage, Nodes: stage.Query.Select(nodes, random))).ToList();
             var fetches = new List<(int Node, TimeSpan At, List<string> Parts)>();
             foreach (var stage in scenario.Fetch)
             {
@@ -143,50 +132,200 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                     fetches.Add((selected[i].Index, stage.Start + i * stage.Stagger,
                         stage.Objects.Select(scenario.Object).SelectMany(o => Enumerable.Range(0, o.PartSizes.Count).Select(p => ContentCatalog.PartName(o, p))).ToList()));
             }
+            var churn = scenario.Churn.SelectMany(c => c.Query.Select(nodes, random).Select(n => (Event: c, Node: n.Index))).ToList();
+            // Nodes that only join later are not started until then.
+            var lateJoiners = churn.Where(c => c.Event.Leave is null && c.Event.Join is not null).Select(c => c.Node).ToHashSet();
+            var rejoins = churn.Where(c => c.Event.Join is not null).Select(c => c.Node).ToHashSet();
+
+            progress?.Report(new LabProgress(peer.Name, rep, 0, "starting daemons"));
+            var first = nodes.Where(n => !lateJoiners.Contains(n.Index)).ToList();
+            var started = await Task.WhenAll(first.Select(n => StartDaemonAsync(n.Index, peer, runId, ct))).ConfigureAwait(false);
+            foreach (var d in started) daemons[d.Index] = d;
+            // Full mesh, as the simulator's default: i dials every j > i.
+            foreach (var a in first)
+                await Task.WhenAll(first.Where(b => b.Index > a.Index).Select(b => daemons[a.Index]!.Api.SwarmConnectAsync(daemons[b.Index]!.SwarmAddress, ct))).ConfigureAwait(false);
+
+            // Seed: every holder adds the same generated parts (same bytes, same profile → same CIDs).
+            var roots = new Dictionary<string, (Cid Root, long Size, byte[] Sha256)>();
+            var isSeeder = new bool[nodes.Count];
+            var lateSeeds = new List<(int Node, ObjectDefinition Object)>();
+            async Task SeedAsync(int node, ObjectDefinition o)
+            {
+                for (var p = 0; p < o.PartSizes.Count; p++)
+                {
+                    var partName = ContentCatalog.PartName(o, p);
+                    await using var content = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
+                    var added = await daemons[node]!.Api.AddAsync(content, partName, new AddOptions(o.Profile, ChunkSize: o.ChunkSize), null, ct).ConfigureAwait(false);
+                    if (!roots.ContainsKey(partName))
+                    {
+                        await using var again = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
+                        roots[partName] = (Cid.Parse(added.Hash), o.PartSizes[p], await SHA256.HashDataAsync(again, ct).ConfigureAwait(false));
+                    }
+                }
+            }
+            foreach (var (stage, selected) in seeding)
+                foreach (var node in selected)
+                    foreach (var o in stage.Objects.Select(scenario.Object))
+                    {
+                        isSeeder[node.Index] = true;
+                        if (lateJoiners.Contains(node.Index)) lateSeeds.Add((node.Index, o));
+                        else await SeedAsync(node.Index, o).ConfigureAwait(false);
+                    }
+            foreach (var o in scenario.Objects)
+                for (var p = 0; p < o.PartSizes.Count; p++)
+                    if (!roots.ContainsKey(ContentCatalog.PartName(o, p)))
+                    {
+                        // Fetched but seeded nowhere yet: its CID is still needed to ask for it.
+                        var partName = ContentCatalog.PartName(o, p);
+                        await using var content = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
+                        var imported = await UnixFsImporter.ImportAsync(content, new MemoryBlockStore(), UnixFsImportOptions.FromProfile(o.Profile) with { ChunkSize = o.ChunkSize }, null, ct).ConfigureAwait(false);
+                        await using var again = UnixFsCatalogBuilder.PartContent(seed, partName, o.PartSizes[p]);
+                        roots[partName] = (imported.Root, o.PartSizes[p], await SHA256.HashDataAsync(again, ct).ConfigureAwait(false));
+                    }
+
+            // Counters: what earlier processes of a node did (before a leave), and each live process's baseline.
+            var carried = new Tally[nodes.Count];
+            var baseline = new Tally[nodes.Count];
+            async Task<Tally?> StatsAsync(Daemon d, CancellationToken token)
+            {
+                try
+                {
+                    var bw = await d.Api.BandwidthStatAsync(token).ConfigureAwait(false);
+                    var bs = await d.Api.BitswapStatAsync(token).ConfigureAwait(false);
+                    return Tally.Of(bw, bs);
+                }
+                catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException or OperationCanceledException && !ct.IsCancellationRequested) { return null; }
+            }
+            foreach (var d in daemons)
+                if (d is not null) baseline[d.Index] = await StatsAsync(d, ct).ConfigureAwait(false) ?? default;
+
+            void StartProfiling(Daemon d)
+            {
+                if (!profile) return;
+                Directory.CreateDirectory(profileDir);
+                try { lock (profilers) profilers.Add((d.Index, DaemonProfiler.Start(d.Process.Id, Path.Combine(profileDir, $"node{d.Index}-{profilers.Count}.nettrace")))); }
+                catch (Exception e) when (e is ServerNotAvailableException or IOException or UnauthorizedAccessException or TimeoutException)
+                {
+                    artifacts?.Notes.Add($"{nodes[d.Index].Name}: no CPU samples ({e.GetType().Name}: {e.Message})");
+                }
+            }
+            foreach (var d in daemons) if (d is not null) StartProfiling(d);
+
             var clock = Stopwatch.StartNew();
             var starts = new double?[nodes.Count];
             var firsts = new double?[nodes.Count];
             var finishes = new double?[nodes.Count];
             var verified = new bool?[nodes.Count];
             var gone = new bool[nodes.Count];
+            // Completed when the node is online (again); replaced when it leaves.
+            var onlineSignal = nodes.Select(n => lateJoiners.Contains(n.Index) ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : Completed()).ToArray();
+            var churnGate = new SemaphoreSlim(1, 1);
             var timeout = scenario.Timeout;
             using var trialCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             trialCts.CancelAfter(timeout);
-            var churnTasks = scenario.Churn.SelectMany(c => c.Query.Select(nodes, random).Select(n => (c, n))).Where(x => x.c.Leave is not null)
-                .Select(async x =>
+
+            async Task LeaveAsync(int node)
+            {
+                var d = daemons[node];
+                if (d is null) return;
+                using (var quick = CancellationTokenSource.CreateLinkedTokenSource(trialCts.Token))
                 {
-                    await Task.Delay(x.c.Leave!.Value, trialCts.Token).ConfigureAwait(false);
-                    gone[x.n.Index] = true;
-                    try { daemons[x.n.Index]!.Process.Kill(true); } catch (InvalidOperationException) { }
+                    quick.CancelAfter(LastStatsTimeout);
+                    if (await StatsAsync(d, quick.Token).ConfigureAwait(false) is { } last) carried[node] += last - baseline[node];
+                }
+                baseline[node] = default;
+                onlineSignal[node] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                daemons[node] = null;
+                if (!rejoins.Contains(node)) gone[node] = true;
+                // End its sampling first, so the trace gets the method names (a killed process writes no rundown).
+                List<DaemonProfiler> sampling;
+                lock (profilers) sampling = profilers.Where(p => p.Node == node).Select(p => p.Profiler).ToList();
+                foreach (var p in sampling) await p.StopAsync(trialCts.Token).ConfigureAwait(false);
+                try { d.Process.Kill(true); } catch (InvalidOperationException) { }
+                await StopAsync(d).ConfigureAwait(false);
+            }
+
+            async Task JoinAsync(int node)
+            {
+                if (daemons[node] is not null) return;
+                // Same repository (the blocks it had), same identity, new ports.
+                var d = await StartDaemonAsync(node, peer, runId, trialCts.Token).ConfigureAwait(false);
+                daemons[node] = d;
+                baseline[node] = await StatsAsync(d, trialCts.Token).ConfigureAwait(false) ?? default;
+                StartProfiling(d);
+                foreach (var other in daemons)
+                    if (other is not null && other.Index != node)
+                    {
+                        try { await d.Api.SwarmConnectAsync(other.SwarmAddress, trialCts.Token).ConfigureAwait(false); }
+                        catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException) { }
+                    }
+                foreach (var (n, o) in lateSeeds.Where(s => s.Node == node).ToList()) await SeedAsync(n, o).ConfigureAwait(false);
+                onlineSignal[node].TrySetResult();
+            }
+
+            var churnTasks = churn.SelectMany(x => new[]
+                {
+                    x.Event.Leave is { } leave ? (At: leave, Node: x.Node, Join: false) : default((TimeSpan At, int Node, bool Join)?),
+                    x.Event.Join is { } join ? (At: join, Node: x.Node, Join: true) : null,
+                }.OfType<(TimeSpan At, int Node, bool Join)>())
+                .Select(async c =>
+                {
+                    await Task.Delay(c.At, trialCts.Token).ConfigureAwait(false);
+                    await churnGate.WaitAsync(trialCts.Token).ConfigureAwait(false);
+                    try
+                    {
+                        if (c.Join) await JoinAsync(c.Node).ConfigureAwait(false);
+                        else await LeaveAsync(c.Node).ConfigureAwait(false);
+                    }
+                    finally { churnGate.Release(); }
                 }).ToList();
+
             var fetchTasks = fetches.Select(async f =>
             {
                 await Task.Delay(f.At, trialCts.Token).ConfigureAwait(false);
-                if (gone[f.Node]) return;
                 starts[f.Node] ??= clock.Elapsed.TotalSeconds;
-                var ok = true;
-                await Task.WhenAll(f.Parts.Select(async part =>
+                while (true)
                 {
-                    var (root, size, sha) = roots[part];
-                    await using var stream = await daemons[f.Node]!.Api.CatAsync(root, 0, null, trialCts.Token).ConfigureAwait(false);
-                    using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                    var buffer = new byte[81920];
-                    long total = 0;
-                    int n;
-                    while ((n = await stream.Stream.ReadAsync(buffer, trialCts.Token).ConfigureAwait(false)) > 0)
+                    if (gone[f.Node]) return;
+                    // Offline (not joined yet, or left and will rejoin): wait until it is back.
+                    await onlineSignal[f.Node].Task.WaitAsync(trialCts.Token).ConfigureAwait(false);
+                    var d = daemons[f.Node];
+                    if (d is null) continue;
+                    try
                     {
-                        firsts[f.Node] ??= clock.Elapsed.TotalSeconds;
-                        hash.AppendData(buffer, 0, n);
-                        total += n;
+                        var ok = true;
+                        await Task.WhenAll(f.Parts.Select(async part =>
+                        {
+                            var (root, size, sha) = roots[part];
+                            await using var stream = await d.Api.CatAsync(root, 0, null, trialCts.Token).ConfigureAwait(false);
+                            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                            var buffer = new byte[81920];
+                            long total = 0;
+                            int n;
+                            while ((n = await stream.Stream.ReadAsync(buffer, trialCts.Token).ConfigureAwait(false)) > 0)
+                            {
+                                firsts[f.Node] ??= clock.Elapsed.TotalSeconds;
+                                hash.AppendData(buffer, 0, n);
+                                total += n;
+                            }
+                            if (total != size || !hash.GetHashAndReset().AsSpan().SequenceEqual(sha)) ok = false;
+                        })).WaitAsync(trialCts.Token).ConfigureAwait(false); // stop waiting at the timeout even if a read ignores it
+                        // A daemon that left meanwhile (a remote one may take a moment to die) did not finish: wait for its return.
+                        if (daemons[f.Node] != d) continue;
+                        finishes[f.Node] = clock.Elapsed.TotalSeconds;
+                        verified[f.Node] = ok;
+                        progress?.Report(new LabProgress(peer.Name, rep, clock.Elapsed.TotalSeconds, "running"));
+                        return;
                     }
-                    if (total != size || (sha.Length > 0 && !hash.GetHashAndReset().AsSpan().SequenceEqual(sha))) ok = false;
-                })).ConfigureAwait(false);
-                finishes[f.Node] = clock.Elapsed.TotalSeconds;
-                verified[f.Node] = ok;
-                progress?.Report(new LabProgress(peer.Name, rep, clock.Elapsed.TotalSeconds, "running"));
+                    catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException or OperationCanceledException
+                                              && daemons[f.Node] != d && !trialCts.IsCancellationRequested)
+                    {
+                        // The daemon was killed by churn in the middle of the fetch: start over once it is back (its blocks are kept).
+                    }
+                }
             }).ToList();
             string? failure = null;
-            try { await Task.WhenAll(fetchTasks).ConfigureAwait(false); }
+            try { await Task.WhenAll(fetchTasks).WaitAsync(trialCts.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is OperationCanceledException or HttpRequestException or ShoalApiException or IOException)
             {
                 failure = trialCts.IsCancellationRequested && !ct.IsCancellationRequested
@@ -195,37 +334,35 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                 ct.ThrowIfCancellationRequested();
             }
             var total = clock.Elapsed.TotalSeconds;
+            // No churn after the last fetch: wait for pending churn steps to settle before reading counters.
+            await churnGate.WaitAsync(ct).ConfigureAwait(false);
 
             var results = new List<NodeResult>();
             var fetcherSet = fetches.Select(f => f.Node).ToHashSet();
             for (var i = 0; i < nodes.Count; i++)
             {
-                BandwidthStatResult? bw = null;
-                BitswapStatResult? bs = null;
-                if (!gone[i])
-                {
-                    try
-                    {
-                        bw = await daemons[i]!.Api.BandwidthStatAsync(ct).ConfigureAwait(false);
-                        bs = await daemons[i]!.Api.BitswapStatAsync(ct).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is HttpRequestException or ShoalApiException or IOException) { }
-                }
+                var t = carried[i];
+                if (daemons[i] is { } d && await StatsAsync(d, ct).ConfigureAwait(false) is { } now) t += now - baseline[i];
                 var role = isSeeder[i] && fetcherSet.Contains(i) ? "seeder+leecher" : isSeeder[i] ? "seeder" : fetcherSet.Contains(i) ? "leecher" : "idle";
                 results.Add(new NodeResult
                 {
                     Name = nodes[i].Name, Group = nodes[i].Group.Name, Region = nodes[i].Region, Role = role,
                     Start = starts[i], FirstByte = firsts[i], Finish = finishes[i],
-                    BytesIn = (bw?.TotalIn ?? 0) - before[i].TotalIn, BytesOut = (bw?.TotalOut ?? 0) - before[i].TotalOut,
-                    DataIn = (bs?.DataReceived ?? 0) - beforeBitswap[i].DataReceived, DataOut = (bs?.DataSent ?? 0) - beforeBitswap[i].DataSent,
-                    BlocksReceived = (int)((bs?.BlocksReceived ?? 0) - beforeBitswap[i].BlocksReceived), BlocksSent = (int)((bs?.BlocksSent ?? 0) - beforeBitswap[i].BlocksSent),
-                    DupBlocks = (int)((bs?.DupBlksReceived ?? 0) - beforeBitswap[i].DupBlksReceived), DupBytes = (bs?.DupDataReceived ?? 0) - beforeBitswap[i].DupDataReceived,
-                    MessagesIn = (int)((bs?.MessagesReceived ?? 0) - beforeBitswap[i].MessagesReceived),
+                    BytesIn = t.BytesIn, BytesOut = t.BytesOut, DataIn = t.DataIn, DataOut = t.DataOut,
+                    BlocksReceived = (int)t.BlocksIn, BlocksSent = (int)t.BlocksOut, DupBlocks = (int)t.Dups, DupBytes = t.DupBytes,
+                    MessagesIn = (int)t.Messages,
                     Verified = fetcherSet.Contains(i) ? verified[i] ?? false : null,
                 });
             }
             trialCts.Cancel();
             try { await Task.WhenAll(churnTasks).ConfigureAwait(false); } catch (OperationCanceledException) { }
+
+            if (artifacts is not null)
+            {
+                artifacts.NodeNames.AddRange(nodes.Select(n => n.Name));
+                artifacts.WallSeconds = total;
+                await CollectProfilesAsync(profilers, nodes, artifacts, ct).ConfigureAwait(false);
+            }
             var done = results.Count(r => r.Verified == true && r.Finish is not null);
             progress?.Report(new LabProgress(peer.Name, rep, total, failure ?? "done"));
             return new TrialResult
@@ -237,16 +374,58 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         }
         finally
         {
+            foreach (var (_, p) in profilers) await p.DisposeAsync().ConfigureAwait(false);
             foreach (var d in daemons)
             {
                 if (d is null) continue;
                 try { if (!d.Process.HasExited) d.Process.Kill(true); } catch (InvalidOperationException) { }
-                await d.Process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-                await d.Drain.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-                d.Process.Dispose();
-                d.Api.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+                await StopAsync(d).ConfigureAwait(false);
             }
             for (var i = 0; i < nodes.Count; i++) launcher.Cleanup(i, runId);
+            try { if (Directory.Exists(profileDir)) Directory.Delete(profileDir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var t = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        t.SetResult();
+        return t;
+    }
+
+    private static async Task StopAsync(Daemon d)
+    {
+        try { await d.Process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        try { await d.Drain.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        d.Process.Dispose();
+        await d.Api.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>Ends the daemons' sampling sessions and folds their stacks under each node's name (one flame graph per trial).</summary>
+    private static async Task CollectProfilesAsync(List<(int Node, DaemonProfiler Profiler)> profilers, IReadOnlyList<ClusterNode> nodes, TrialArtifacts artifacts, CancellationToken ct)
+    {
+        // All sessions end at once (each waits for its daemon's method rundown), then the traces are folded side by side.
+        await Task.WhenAll(profilers.Select(x => x.Profiler.StopAsync(ct))).ConfigureAwait(false);
+        foreach (var (_, p) in profilers) await p.DisposeAsync().ConfigureAwait(false);
+        var folded = new Dictionary<string, long>?[profilers.Count];
+        var errors = new string?[profilers.Count];
+        Parallel.For(0, profilers.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var (node, p) = profilers[i];
+            if (!p.Complete) { errors[i] = $"{nodes[node].Name}: no CPU samples (its EventPipe session did not end in time)"; return; }
+            try { folded[i] = EventPipeStacks.Fold(p.Path, nodes[node].Name); }
+            catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or EndOfStreamException or ApplicationException)
+            {
+                errors[i] = $"{nodes[node].Name}: its CPU samples could not be read ({e.GetType().Name}: {e.Message})";
+            }
+        });
+        for (var i = 0; i < profilers.Count; i++)
+        {
+            if (errors[i] is { } error) artifacts.Notes.Add(error);
+            foreach (var (stack, micros) in folded[i] ?? [])
+                artifacts.Profile[stack] = artifacts.Profile.GetValueOrDefault(stack) + micros;
         }
     }
 

@@ -22,6 +22,9 @@ public interface IDaemonLauncher
 
     /// <summary>The IPv4 address daemons listen on (loopback locally, all interfaces on remote hosts).</summary>
     string BindAddress { get; }
+
+    /// <summary>True when <see cref="Start"/>'s process is the daemon itself on this machine (so EventPipe can sample it).</summary>
+    bool ProcessesAreLocal { get; }
 }
 
 /// <summary>Runs daemons on this machine: `dotnet shoal.dll` (or the given binary), repositories under the temp directory.</summary>
@@ -31,6 +34,7 @@ public sealed class LocalLauncher(string? shoalBinary) : IDaemonLauncher
 
     public string Describe(int index) => "localhost";
     public string BindAddress => "127.0.0.1";
+    public bool ProcessesAreLocal => true;
 
     public Process Start(int index, IReadOnlyList<string> shoalArguments)
     {

@@ -22,6 +22,8 @@ public sealed record ExperimentOptions
     public int? Repetitions { get; init; }
     /// <summary>Keep transfer traces (memory grows with the number of messages).</summary>
     public bool Traces { get; init; } = true;
+    /// <summary>sim: how many trials (and repetitions) to simulate at once; null = one per processor.</summary>
+    public int? Parallelism { get; init; }
 }
 
 /// <summary>Progress of a run: which trial and repetition, and how far virtual (or wall) time has got.</summary>

@@ -4,11 +4,21 @@ using Shoal.Lab.Definitions;
 namespace Shoal.Lab.Drivers;
 
 /// <summary>One host of a cluster inventory.</summary>
-public sealed record InventoryHost(string Host, string? User, int Port, string Shoal, string WorkDir, string Address);
+public sealed record InventoryHost(string Host, string? User, int Port, string Shoal, string WorkDir, string Address)
+{
+    /// <summary>Private key to log in with (ssh -i); null = ssh's defaults.</summary>
+    public string? IdentityFile { get; init; }
+
+    /// <summary>Extra ssh options as KEY=VALUE (ssh -o), e.g. UserKnownHostsFile=/tmp/known_hosts.</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
+}
 
 /// <summary>
 /// Runs daemons on the hosts of an inventory over SSH (`ssh -o BatchMode=yes`), nodes spread round-robin.
-/// Inventory YAML: <c>hosts: [{ host: 10.0.0.5, user: lab, port: 22, shoal: /usr/local/bin/shoal, workDir: /tmp, address: 10.0.0.5 }]</c>.
+/// Inventory YAML: <c>hosts: [{ host: 10.0.0.5, user: lab, port: 22, shoal: /usr/local/bin/shoal, workDir: /tmp, address: 10.0.0.5 }]</c>
+/// (optional per host: <c>identityFile</c>, <c>options: [KEY=VALUE]</c> passed as ssh -o; a <c>shoal</c> ending in .dll runs with dotnet).
+/// Each daemon runs under a small shell wrapper that kills it when the SSH session's stdin closes, so ending the local
+/// ssh process (teardown, or a churn leave) ends the remote daemon too.
 /// </summary>
 public sealed class SshLauncher : IDaemonLauncher
 {
@@ -29,10 +39,14 @@ public sealed class SshLauncher : IDaemonLauncher
         var hosts = new List<InventoryHost>();
         foreach (var h in root.Field("hosts").Items())
         {
-            h.OnlyKeys("host", "user", "port", "shoal", "workDir", "address");
+            h.OnlyKeys("host", "user", "port", "shoal", "workDir", "address", "identityFile", "options");
             var host = h.Field("host").String();
+            var identity = h.Field("identityFile").OptionalString();
+            if (identity is not null && !Path.IsPathRooted(identity)) identity = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, identity));
+            var options = !h.Field("options").IsMissing ? h.Field("options").Items().Select(o => o.String()).ToList() : [];
             hosts.Add(new InventoryHost(host, h.Field("user").OptionalString(), h.Field("port").Int(22, 1, 65535),
-                h.Field("shoal").String("shoal"), h.Field("workDir").String("/tmp"), h.Field("address").String(host)));
+                h.Field("shoal").String("shoal"), h.Field("workDir").String("/tmp"), h.Field("address").String(host))
+            { IdentityFile = identity, Options = options });
         }
         return new SshLauncher(hosts);
     }
@@ -41,14 +55,17 @@ public sealed class SshLauncher : IDaemonLauncher
 
     public string Describe(int index) => HostOf(index).Host;
     public string BindAddress => "0.0.0.0";
+    public bool ProcessesAreLocal => false;
 
     public Process Start(int index, IReadOnlyList<string> shoalArguments)
     {
         var h = HostOf(index);
         var psi = new ProcessStartInfo("ssh") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         foreach (var a in SshArgs(h)) psi.ArgumentList.Add(a);
-        // `exec` so that closing the SSH session (stdin) ends the daemon.
-        psi.ArgumentList.Add("exec " + string.Join(' ', new[] { h.Shoal }.Concat(shoalArguments).Select(Quote)));
+        // Without a terminal, sshd does not signal the remote command when the session ends: the wrapper runs the daemon in
+        // the background and kills it once its own stdin (the session) reaches end of file.
+        var command = h.Shoal.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? new[] { "dotnet", h.Shoal } : new[] { h.Shoal };
+        psi.ArgumentList.Add("exec sh -c " + Quote(StopWithSession) + " shoal-lab " + string.Join(' ', command.Concat(shoalArguments).Select(Quote)));
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start ssh");
     }
 
@@ -67,8 +84,14 @@ public sealed class SshLauncher : IDaemonLauncher
         p?.WaitForExit(30_000);
     }
 
+    /// <summary>sh script: run "$@" in the background, wait for end of input, then kill it at once (as the local driver
+    /// does: a churn leave is a crash, and teardown needs nothing graceful).</summary>
+    private const string StopWithSession = "\"$@\" </dev/null & p=$!; while read -r _; do :; done; kill -9 $p 2>/dev/null; wait $p";
+
     private static IEnumerable<string> SshArgs(InventoryHost h)
     {
+        if (h.IdentityFile is { } key) { yield return "-i"; yield return key; }
+        foreach (var o in h.Options) { yield return "-o"; yield return o; }
         yield return "-o"; yield return "BatchMode=yes";
         yield return "-o"; yield return "StrictHostKeyChecking=accept-new";
         yield return "-p"; yield return h.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);

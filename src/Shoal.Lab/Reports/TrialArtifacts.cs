@@ -15,6 +15,8 @@ public sealed class TrialArtifacts
     /// <summary>Folded stacks ("sim;node;receive" → microseconds of wall CPU) of where the run spent its time.</summary>
     public Dictionary<string, long> Profile { get; } = new(StringComparer.Ordinal);
     public double WallSeconds { get; set; }
+    /// <summary>What could not be collected (e.g. a daemon's CPU samples), for the report's notes.</summary>
+    public List<string> Notes { get; } = [];
 
     public void AddTransfer(TransferSpan span)
     {

@@ -16,9 +16,6 @@ public sealed class FluidNetwork
     /// <summary>TCP maximum segment size used for the loss throughput limit and per-packet overhead.</summary>
     public const int TcpMss = 1448;
 
-    /// <summary>Transmissions within this many bytes of done count as done (float rounding of rate × time).</summary>
-    private const double DoneEpsilonBytes = 1e-3;
-
     private readonly EventQueue _events;
     private readonly SimTopology _topology;
     private readonly Random _random;
@@ -67,7 +64,8 @@ public sealed class FluidNetwork
     public long OneWayLatencyNs(int from, int to) => Connection(from, to).LatencyNs;
 
     /// <summary>Bytes waiting on the connection from one node to another (not counting the one in flight).</summary>
-    public long QueuedBytes(int from, int to, int lane = 0) => _connections.TryGetValue((from, to, lane), out var c) ? c.QueuedBytes + (long)(c.Active?.RemainingBytes ?? 0) : 0;
+    public long QueuedBytes(int from, int to, int lane = 0)
+        => _connections.TryGetValue((from, to, lane), out var c) ? c.QueuedBytes + (long)(c.Active is { } f ? RemainingAt(f, _events.Now) : 0) : 0;
 
     /// <summary>Queues a message; it is delivered through <see cref="Delivered"/> unless an end goes offline first.</summary>
     public void Send(SimMessage message)
@@ -79,8 +77,6 @@ public sealed class FluidNetwork
             var serialization = (long)Math.Ceiling(message.WireBytes / Math.Min(_up[message.From].Capacity, _down[message.To].Capacity) * VirtualClock.NanosPerSecond);
             var at = Math.Max(_events.Now + c.LatencyNs + serialization + Jitter(c), c.LastSmallDeliveryNs);
             c.LastSmallDeliveryNs = at;
-            _up[message.From].BytesCarried += message.WireBytes;
-            _down[message.To].BytesCarried += message.WireBytes;
             _events.At(at, () => Deliver(message));
             if (message.OnTransmitted is { } sent) _events.At(_events.Now + serialization, sent);
             return;
@@ -95,7 +91,6 @@ public sealed class FluidNetwork
         if (_down_[node] == offline) return;
         _down_[node] = offline;
         if (!offline) return;
-        Advance();
         foreach (var c in _connections.Values.Where(c => c.From == node || c.To == node).OrderBy(c => c.From).ThenBy(c => c.To).ThenBy(c => c.Lane))
         {
             c.Pending.Clear();
@@ -112,10 +107,29 @@ public sealed class FluidNetwork
     {
         if (!_dirty) return;
         _dirty = false;
-        Advance();
-        Recompute();
+        var now = _events.Now;
+        if (RateUpdateIntervalNs <= 0 || now - _lastRecomputeNs >= RateUpdateIntervalNs)
+        {
+            Recompute();
+            SetFinishTimes();
+            _lastRecomputeNs = now;
+        }
+        else if (!_recomputePending)
+        {
+            // Rates last computed less than an interval ago: keep them (new transmissions wait at rate 0, freed capacity
+            // idles) and recompute when the interval is up.
+            _recomputePending = true;
+            _events.At(_lastRecomputeNs + RateUpdateIntervalNs, () => { _recomputePending = false; MarkDirty(); });
+        }
         ScheduleWake();
     }
+
+    /// <summary>Recompute fair shares at most once per this many ns (0: at every change, exact max-min at all times).
+    /// Large clusters set it (scenario <c>rateUpdateInterval</c>) to bound the number of recomputations.</summary>
+    public long RateUpdateIntervalNs { get; init; }
+
+    private long _lastRecomputeNs = long.MinValue / 2;
+    private bool _recomputePending;
 
     private SimLink NewLink(string name, double capacity)
     {
@@ -157,7 +171,7 @@ public sealed class FluidNetwork
 
     private void StartFlow(SimConnection c, SimMessage m)
     {
-        Advance();
+        // At rate 0 until the next recomputation.
         var f = new SimFlow(c, m, _events.Now);
         c.Active = f;
         f.ActiveIndex = _activeFlows.Count;
@@ -175,6 +189,10 @@ public sealed class FluidNetwork
 
     private void RemoveFlow(SimFlow f)
     {
+        AdvanceThroughput();
+        _totalRate -= f.Rate;
+        f.Rate = 0;
+        f.FinishNs = long.MaxValue;
         var path = f.Connection.Path;
         for (var i = 0; i < path.Length; i++)
         {
@@ -203,23 +221,26 @@ public sealed class FluidNetwork
 
     private void MarkDirty() => _dirty = true;
 
-    /// <summary>Moves every transmission forward to now at its current rate.</summary>
-    private void Advance()
+    /// <summary>Bytes a transmission still has to send at <paramref name="now"/> (its rate is constant since it was last synced).</summary>
+    private static double RemainingAt(SimFlow f, long now)
+    {
+        var dt = (now - f.UpdatedNs) / (double)VirtualClock.NanosPerSecond;
+        return dt <= 0 ? f.RemainingBytes : f.RemainingBytes - Math.Min(f.RemainingBytes, f.Rate * dt);
+    }
+
+    /// <summary>Bins the bytes moved since the last call at the current total rate (constant in between).</summary>
+    private void AdvanceThroughput()
     {
         var now = _events.Now;
-        var dt = (now - _lastAdvanceNs) / (double)VirtualClock.NanosPerSecond;
+        if (now > _lastAdvanceNs && _totalRate > 0) AddThroughput(_lastAdvanceNs, now, _totalRate);
         _lastAdvanceNs = now;
-        if (dt <= 0) return;
-        var totalRate = 0.0;
-        foreach (var f in _activeFlows) totalRate += f.Rate;
-        if (totalRate > 0) AddThroughput(now - (long)(dt * VirtualClock.NanosPerSecond), now, totalRate);
-        foreach (var f in _activeFlows)
-        {
-            var moved = Math.Min(f.RemainingBytes, f.Rate * dt);
-            f.RemainingBytes -= moved;
-            foreach (var l in f.Connection.Path) l.BytesCarried += moved;
-        }
     }
+
+    /// <summary>Sum of the current rates (what <see cref="AdvanceThroughput"/> bins).</summary>
+    private double _totalRate;
+
+    /// <summary>Transmissions by the time their last byte leaves at their current rate (entries of an older rate are skipped).</summary>
+    private readonly PriorityQueue<SimFlow, (long FinishNs, int From, int To, int Lane)> _finishes = new();
 
     /// <summary>Width of the throughput bins.</summary>
     public const double ThroughputBinSeconds = 0.05;
@@ -245,9 +266,16 @@ public sealed class FluidNetwork
     private void Recompute()
     {
         Recomputations++;
+        var now = _events.Now;
+        AdvanceThroughput();
+        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows))
+        {
+            f.RemainingBytes = RemainingAt(f, now);
+            f.UpdatedNs = now;
+        }
         _fill.Clear();
-        foreach (var f in _activeFlows) f.Frozen = false;
-        foreach (var l in _activeLinks)
+        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows)) f.Frozen = false;
+        foreach (var l in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeLinks))
         {
             l.Remaining = l.Capacity;
             l.Unfrozen = l.Flows.Count;
@@ -259,7 +287,7 @@ public sealed class FluidNetwork
             var link = entry.Link;
             if (entry.Version != link.Version || link.Unfrozen == 0) continue;
             var share = Math.Max(0, link.Remaining) / link.Unfrozen;
-            foreach (var f in link.Flows)
+            foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(link.Flows))
             {
                 if (f.Frozen) continue;
                 f.Frozen = true;
@@ -277,29 +305,54 @@ public sealed class FluidNetwork
         }
     }
 
+    /// <summary>After new rates: each transmission's finish time, the total rate, and the queue of finishes rebuilt.</summary>
+    private void SetFinishTimes()
+    {
+        var now = _events.Now;
+        var total = 0.0;
+        _finishes.Clear();
+        _finishBuffer.Clear();
+        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows))
+        {
+            total += f.Rate;
+            if (f.Rate <= 0) { f.FinishNs = long.MaxValue; continue; }
+            f.FinishNs = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+            _finishBuffer.Add((f, (f.FinishNs, f.Connection.From, f.Connection.To, f.Connection.Lane)));
+        }
+        _finishes.EnqueueRange(_finishBuffer);
+        _totalRate = total;
+    }
+
+    private readonly List<(SimFlow, (long, int, int, int))> _finishBuffer = [];
+    private long _scheduledWakeNs = long.MaxValue;
+
+    /// <summary>Arms one event at the earliest finish (unless one is already armed for that instant).</summary>
     private void ScheduleWake()
     {
-        var next = long.MaxValue;
-        foreach (var f in _activeFlows)
-        {
-            if (f.Rate <= 0) continue;
-            var t = _events.Now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
-            if (t < next) next = t;
-        }
-        if (next == long.MaxValue) return;
+        while (_finishes.TryPeek(out var f, out var p) && (f.FinishNs != p.FinishNs || f.ActiveIndex < 0)) _finishes.Dequeue();
+        if (!_finishes.TryPeek(out _, out var next)) { _scheduledWakeNs = long.MaxValue; _wakeGeneration++; return; }
+        if (next.FinishNs == _scheduledWakeNs) return;
+        _scheduledWakeNs = next.FinishNs;
         var generation = ++_wakeGeneration;
-        _events.At(next, () => { if (generation == _wakeGeneration) Wake(); });
+        _events.At(next.FinishNs, () => { if (generation == _wakeGeneration) { _scheduledWakeNs = long.MaxValue; Wake(); } });
     }
+
+    private readonly List<SimFlow> _done = [];
 
     private void Wake()
     {
-        Advance();
-        List<SimFlow>? done = null;
-        foreach (var f in _activeFlows)
-            if (f.RemainingBytes <= DoneEpsilonBytes + f.Rate * 1e-9) (done ??= []).Add(f);
-        if (done is null) { MarkDirty(); return; }
+        var now = _events.Now;
+        _done.Clear();
+        // Finishes come out ordered by (time, from, to, lane): equal-time completions run in a stable order.
+        while (_finishes.TryPeek(out var f, out var p) && p.FinishNs <= now)
+        {
+            _finishes.Dequeue();
+            if (f.FinishNs == p.FinishNs && f.ActiveIndex >= 0) _done.Add(f);
+        }
+        if (_done.Count == 0) { MarkDirty(); return; }
+        var done = _done.ToArray();
         // Complete in a stable order so equal-time completions are deterministic.
-        done.Sort(static (x, y) =>
+        Array.Sort(done, static (x, y) =>
         {
             var c = x.Connection.From.CompareTo(y.Connection.From);
             if (c == 0) c = x.Connection.To.CompareTo(y.Connection.To);

@@ -9,13 +9,18 @@ public sealed class SimFlow
         Message = message;
         RemainingBytes = message.WireBytes;
         StartNs = startNs;
+        UpdatedNs = startNs;
         Slots = new int[connection.Path.Length];
     }
 
     public SimConnection Connection { get; }
     public SimMessage Message { get; }
     public long StartNs { get; }
+    /// <summary>Bytes left to send as of <see cref="UpdatedNs"/> (the network brings it up to date when rates change).</summary>
     public double RemainingBytes { get; internal set; }
+    public long UpdatedNs { get; internal set; }
+    /// <summary>When the last byte leaves at the current rate (long.MaxValue while the rate is 0).</summary>
+    public long FinishNs { get; internal set; } = long.MaxValue;
     public double Rate { get; internal set; }
     internal readonly int[] Slots;
     internal bool Frozen;

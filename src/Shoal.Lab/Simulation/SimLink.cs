@@ -7,9 +7,6 @@ public sealed class SimLink(int id, string name, double capacityBytesPerSecond)
     public string Name { get; } = name;
     public double Capacity { get; } = capacityBytesPerSecond;
 
-    /// <summary>Bytes that crossed this link (for utilisation figures).</summary>
-    public double BytesCarried { get; internal set; }
-
     internal readonly List<SimFlow> Flows = [];
     internal int ActiveSlot = -1;
     internal double Remaining;

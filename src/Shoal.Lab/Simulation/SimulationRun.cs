@@ -53,7 +53,7 @@ public sealed class SimulationRun
         _nodes = ClusterNode.Expand(_scenario.Cluster);
         var n = _nodes.Count;
         var topology = SimTopology.FromCluster(_scenario.Cluster, _nodes, _strategy.UsesRegistry);
-        Network = new FluidNetwork(Events, topology, new Random(random.Next()));
+        Network = new FluidNetwork(Events, topology, new Random(random.Next())) { RateUpdateIntervalNs = VirtualClock.FromTimeSpan(_scenario.RateUpdateInterval) };
         Network.Delivered += OnDelivered;
         Network.TransmissionFinished += (m, s, e) => Artifacts.AddTransfer(new TransferSpan(m.From, m.To, VirtualClock.ToSeconds(s), VirtualClock.ToSeconds(e), m.WireBytes, m.Kind));
         var registryIndex = _strategy.UsesRegistry ? n : -1;
@@ -148,7 +148,7 @@ public sealed class SimulationRun
             Events.RunNextInstant();
             var t1 = Stopwatch.GetTimestamp();
             Network.Settle();
-            AddProfile("sim;network;fair-share", Stopwatch.GetTimestamp() - t1);
+            _fairShareTicks += Stopwatch.GetTimestamp() - t1;
             if (_progress is not null && Events.Now - lastProgress > VirtualClock.NanosPerSecond / 10)
             {
                 lastProgress = Events.Now;
@@ -157,6 +157,7 @@ public sealed class SimulationRun
         }
         wall.Stop();
         Artifacts.WallSeconds = wall.Elapsed.TotalSeconds;
+        FlushProfile();
         Artifacts.Profile["sim;events"] = Math.Max(1, (long)wall.Elapsed.TotalMicroseconds - Artifacts.Profile.Values.Sum());
 
         var results = new List<NodeResult>();
@@ -290,7 +291,7 @@ public sealed class SimulationRun
         to.Counters.BytesIn += m.WireBytes;
         var t0 = Stopwatch.GetTimestamp();
         to.Behaviour.Receive(m.From, m.Payload);
-        AddProfile($"sim;node;{_strategy.Name};receive", Stopwatch.GetTimestamp() - t0);
+        AddTicks("receive", Stopwatch.GetTimestamp() - t0);
     }
 
     internal void BlockArrived(SimNodeHost host, int blockId, int from) { }
@@ -303,19 +304,32 @@ public sealed class SimulationRun
     {
         var t0 = Stopwatch.GetTimestamp();
         action();
-        AddProfile($"sim;node;{_strategy.Name};{what}", Stopwatch.GetTimestamp() - t0);
+        AddTicks(what, Stopwatch.GetTimestamp() - t0);
     }
 
     /// <summary>Time inside a node callback, attributed below it; the callback's own entry keeps only the rest (self time).</summary>
     internal void AddNestedProfile(string stack, long ticks)
     {
-        AddProfile($"sim;node;{_strategy.Name};receive;{stack}", ticks);
-        AddProfile($"sim;node;{_strategy.Name};receive", -ticks);
+        if (!_nested.TryGetValue(stack, out var key)) _nested[stack] = key = "receive;" + stack;
+        AddTicks(key, ticks);
+        AddTicks("receive", -ticks);
     }
 
-    private void AddProfile(string stack, long ticks)
+    /// <summary>Stopwatch ticks per stack below "sim;node;STRATEGY" (no string is built per message), converted once at the end.</summary>
+    private readonly Dictionary<string, long> _ticks = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _nested = new(StringComparer.Ordinal);
+    private long _fairShareTicks;
+
+    private void AddTicks(string what, long ticks)
     {
-        var us = ticks * 1_000_000 / Stopwatch.Frequency;
-        Artifacts.Profile[stack] = Artifacts.Profile.GetValueOrDefault(stack) + us;
+        ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ticks, what, out _);
+        slot += ticks;
+    }
+
+    private void FlushProfile()
+    {
+        static long Micros(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+        foreach (var (what, ticks) in _ticks) Artifacts.Profile[$"sim;node;{_strategy.Name};{what}"] = Micros(ticks);
+        Artifacts.Profile["sim;network;fair-share"] = Micros(_fairShareTicks);
     }
 }

@@ -12,12 +12,15 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
 {
     /// <summary>Plaintext buffered for the upper layer before the decrypt pump stops reading the transport.</summary>
     private const long PauseThreshold = 1024 * 1024;
+    /// <summary>Pipe segment size: one Noise frame's worth, so bulk plaintext is not split into 4 KiB segments
+    /// (hundreds per MiB buffered, more than the shared array pool keeps, so most were fresh allocations).</summary>
+    private const int PipeSegmentSize = 64 * 1024;
 
     private readonly IDuplexPipe _transport;
     private readonly NoiseCipherState _send;
     private readonly NoiseCipherState _receive;
-    private readonly Pipe _plainIn = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, useSynchronizationContext: false));
-    private readonly Pipe _plainOut = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, useSynchronizationContext: false));
+    private readonly Pipe _plainIn = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
+    private readonly Pipe _plainOut = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
     private readonly CancellationTokenSource _cts = new();
     private readonly Task _decryptLoop;
     private readonly Task _encryptLoop;

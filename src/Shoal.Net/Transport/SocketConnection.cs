@@ -10,6 +10,9 @@ internal sealed class SocketConnection : ITransportConnection
 {
     /// <summary>Smallest buffer handed to a receive; a Noise frame is at most 64 KiB + 2, so 8 KiB reads keep syscalls few without big idle buffers.</summary>
     private const int MinReceiveBufferSize = 8 * 1024;
+    /// <summary>Buffer for the next receive after one that filled its buffer (bulk data is flowing): one Noise frame,
+    /// so a transfer does not churn through 8 KiB arrays faster than the shared pool recycles them.</summary>
+    private const int BulkReceiveBufferSize = 64 * 1024;
     /// <summary>Stop reading the socket when this much unread input piles up (backpressure to the peer through TCP).</summary>
     private const long InputPauseThreshold = 1024 * 1024;
     /// <summary>Block writers when this much output waits for the socket.</summary>
@@ -43,11 +46,13 @@ internal sealed class SocketConnection : ITransportConnection
         Exception? error = null;
         try
         {
+            int bufferSize = MinReceiveBufferSize;
             while (true)
             {
-                var memory = _input.Writer.GetMemory(MinReceiveBufferSize);
+                var memory = _input.Writer.GetMemory(bufferSize);
                 int n = await _socket.ReceiveAsync(memory, SocketFlags.None, _cts.Token).ConfigureAwait(false);
                 if (n == 0) break;
+                bufferSize = n == memory.Length ? BulkReceiveBufferSize : MinReceiveBufferSize;
                 _input.Writer.Advance(n);
                 var flush = await _input.Writer.FlushAsync(_cts.Token).ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled) break;

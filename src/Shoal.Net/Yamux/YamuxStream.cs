@@ -11,12 +11,15 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
 {
     /// <summary>Bytes an application may write ahead of the send pump before FlushAsync waits (one window's worth).</summary>
     private const long OutputPauseThreshold = YamuxOptions.InitialWindow;
+    /// <summary>Pipe segment size: bulk writes (a 1 MiB Bitswap block) otherwise go in 4 KiB segments, hundreds per
+    /// MiB in flight, more than the shared array pool keeps, so most were fresh allocations.</summary>
+    private const int PipeSegmentSize = 64 * 1024;
 
     private readonly YamuxSession _session;
     private readonly YamuxFlowControl _flow;
     private readonly object _lock = new();
-    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
-    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: OutputPauseThreshold, resumeWriterThreshold: OutputPauseThreshold / 2, useSynchronizationContext: false));
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
+    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: OutputPauseThreshold, resumeWriterThreshold: OutputPauseThreshold / 2, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
     private readonly WindowedReader _reader;
     private readonly SemaphoreSlim _windowSignal = new(0, 1);
     private readonly CancellationTokenSource _pumpCts = new();

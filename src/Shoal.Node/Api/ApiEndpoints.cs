@@ -35,6 +35,8 @@ public static class ApiEndpoints
                 await WriteErrorAsync(context, 405, $"{context.Request.Method} not allowed; the API takes POST").ConfigureAwait(false);
                 return;
             }
+            // Our own root span: ASP.NET Core's request activity is not exported, so nothing should hang under it.
+            Activity.Current = null;
             using var activity = NodeTracing.Source.StartActivity("api " + context.Request.Path.Value, ActivityKind.Server);
             node.Metrics.ApiRequests.WithLabels(context.Request.Path.Value ?? "").Inc();
             try
@@ -74,10 +76,9 @@ public static class ApiEndpoints
         });
         Post(app, "/cat", async ctx =>
         {
-            var cid = ArgCid(ctx);
             var offset = LongQuery(ctx, "offset") ?? 0;
             var length = LongQuery(ctx, "length");
-            await using var content = await node.CatAsync(cid, offset, length, ctx.RequestAborted);
+            await using var content = await node.CatAsync(Arg(ctx), offset, length, ctx.RequestAborted);
             ctx.Response.ContentType = "application/octet-stream";
             if (content.Length is { } total) ctx.Response.Headers["X-Content-Length"] = total.ToString(CultureInfo.InvariantCulture);
             await content.Stream.CopyToAsync(ctx.Response.Body, ctx.RequestAborted);

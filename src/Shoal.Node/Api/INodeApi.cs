@@ -17,6 +17,8 @@ public interface INodeApi : IAsyncDisposable
     Task<AddResult> AddAsync(Stream content, string name, AddOptions options, IProgress<long>? progress = null, CancellationToken ct = default);
     /// <summary>A UnixFS file's bytes (or a raw block's), from <paramref name="offset"/>, at most <paramref name="length"/> bytes.</summary>
     Task<ContentStream> CatAsync(Cid cid, long offset = 0, long? length = null, CancellationToken ct = default);
+    /// <summary>The same for a content path (<c>/ipfs/{cid}/dir/file</c>): resolved through UnixFS directories first.</summary>
+    Task<ContentStream> CatAsync(string contentPath, long offset = 0, long? length = null, CancellationToken ct = default);
 
     Task<IReadOnlyList<string>> PinAddAsync(Cid cid, CancellationToken ct = default);
     Task<IReadOnlyList<string>> PinRmAsync(Cid cid, CancellationToken ct = default);

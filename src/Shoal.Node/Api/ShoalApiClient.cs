@@ -96,9 +96,12 @@ public sealed class ShoalApiClient : INodeApi
         return new AddResult(e.Name, e.Hash ?? "", long.Parse(e.Size ?? "0", CultureInfo.InvariantCulture), 0);
     }
 
-    public async Task<ContentStream> CatAsync(Cid cid, long offset = 0, long? length = null, CancellationToken ct = default)
+    public Task<ContentStream> CatAsync(Cid cid, long offset = 0, long? length = null, CancellationToken ct = default) =>
+        CatAsync(cid.ToString(), offset, length, ct);
+
+    public async Task<ContentStream> CatAsync(string contentPath, long offset = 0, long? length = null, CancellationToken ct = default)
     {
-        var url = $"cat?arg={cid}&offset={offset}" + (length is { } l ? $"&length={l}" : "");
+        var url = $"cat?arg={Uri.EscapeDataString(contentPath)}&offset={offset}" + (length is { } l ? $"&length={l}" : "");
         var response = await SendStreamingAsync(url, ct).ConfigureAwait(false);
         long? total = response.Headers.TryGetValues("X-Content-Length", out var values) && long.TryParse(values.First(), CultureInfo.InvariantCulture, out var t) ? t : null;
         var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);

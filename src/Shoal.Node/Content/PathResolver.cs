@@ -6,13 +6,25 @@ namespace Shoal.Node;
 public sealed record ResolvedPath(Cid Root, Cid Target, IReadOnlyList<Block> PathBlocks);
 
 /// <summary>
-/// Resolves <c>/ipfs/{cid}/a/b</c> through UnixFS directories by link name. HAMT-sharded directories are
-/// recognised and refused with a clear NotSupportedException (501); a name that is not there is a KeyNotFoundException (404).
+/// Resolves <c>/ipfs/{cid}/a/b</c> through UnixFS directories by link name, and through HAMT-sharded directories
+/// by the name's hash (every shard block passed is a path block); a name that is not there is a KeyNotFoundException (404).
 /// </summary>
 public static class PathResolver
 {
     /// <summary>Segments accepted in one path: far deeper than real directory trees, small enough to bound the work.</summary>
     public const int MaxSegments = 256;
+
+    /// <summary>Splits <c>/ipfs/{cid}/a/b</c>, <c>{cid}/a/b</c> or a bare CID into the root CID and the names under it.</summary>
+    public static (Cid Root, string[] Segments) ParseContentPath(string text)
+    {
+        var value = text.StartsWith("/ipfs/", StringComparison.Ordinal) ? text["/ipfs/".Length..] : text;
+        var slash = value.IndexOf('/');
+        var cidText = slash < 0 ? value : value[..slash];
+        Cid root;
+        try { root = Cid.Parse(cidText); }
+        catch (FormatException e) { throw new FormatException($"invalid CID '{cidText}': {e.Message}", e); }
+        return (root, slash < 0 ? [] : Segments(value[(slash + 1)..]));
+    }
 
     public static string[] Segments(string? path)
     {
@@ -39,7 +51,12 @@ public static class PathResolver
             {
                 var unixfs = UnixFsData.Decode(data.Span);
                 if (unixfs.Type == UnixFsType.HamtShard)
-                    throw new NotSupportedException($"{walked} is a HAMT-sharded directory; paths through sharded directories are not supported by this node");
+                {
+                    current = await HamtDirectory.FindAsync(get, block, name, blocks, ct).ConfigureAwait(false)
+                        ?? throw new KeyNotFoundException($"no link named '{name}' under {walked} (a HAMT-sharded directory)");
+                    walked += "/" + name;
+                    continue;
+                }
                 if (unixfs.Type != UnixFsType.Directory)
                     throw new KeyNotFoundException($"no link named '{name}' under {walked}: it is a UnixFS {unixfs.Type}, not a directory");
             }

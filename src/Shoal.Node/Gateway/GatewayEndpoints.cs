@@ -28,6 +28,9 @@ public static class GatewayEndpoints
 
     private static async Task ServeAsync(HttpContext ctx, ShoalNode node)
     {
+        System.Diagnostics.Activity.Current = null; // a root span per request, as for the API
+        using var activity = NodeTracing.Source.StartActivity("gateway " + ctx.Request.Method, System.Diagnostics.ActivityKind.Server);
+        activity?.SetTag("url.path", ctx.Request.Path.Value);
         var status = 500;
         try
         {
@@ -50,6 +53,7 @@ public static class GatewayEndpoints
         }
         finally
         {
+            activity?.SetTag("http.response.status_code", status);
             node.Metrics.GatewayRequests.WithLabels(status.ToString(CultureInfo.InvariantCulture)).Inc();
         }
     }
@@ -101,7 +105,8 @@ public static class GatewayEndpoints
             return 304;
         }
 
-        var wholeDag = format == "car" ? scope != "block" : ctx.Request.Headers.Range.Count == 0;
+        // A whole-DAG session only when the body will need every block: not for HEAD, a range, or dag-scope=block.
+        var wholeDag = !head && (format == "car" ? scope != "block" : format == "file" && ctx.Request.Headers.Range.Count == 0);
         await using var read = new DagRead(node, target, network, wholeDag);
         // The target's first block is read before any header is sent, so a missing one is a clean 404, not a broken 200.
         var first = await read.GetAsync(target, timeout.Token).ConfigureAwait(false);
@@ -121,6 +126,7 @@ public static class GatewayEndpoints
                 var dag = scope switch
                 {
                     "block" => One(first),
+                    "entity" when IsHamtShard(first) => ShardBlocksAsync(read, first, ctx.RequestAborted),
                     "entity" when !IsFileRoot(first) => One(first),
                     _ => DagWalker.WalkBlocksAsync(read.GetAsync, target, ctx.RequestAborted),
                 };
@@ -138,6 +144,26 @@ public static class GatewayEndpoints
         if (block.Cid.Codec != MulticodecCode.DagPb) return false;
         var node = DagPb.Decode(block.Data.Span);
         return node.Data is { } data && UnixFsData.Decode(data.Span).Type is UnixFsType.File or UnixFsType.Raw;
+    }
+
+    private static bool IsHamtShard(Block block) =>
+        block.Cid.Codec == MulticodecCode.DagPb && DagPb.Decode(block.Data.Span).Data is { } data && UnixFsData.Decode(data.Span).Type == UnixFsType.HamtShard;
+
+    /// <summary>A sharded directory's entity: every shard block (enough to list it), not the entries' content.</summary>
+    private static async IAsyncEnumerable<Block> ShardBlocksAsync(DagRead read, Block root, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        var pending = new Stack<Block>();
+        pending.Push(root);
+        while (pending.Count > 0)
+        {
+            var block = pending.Pop();
+            yield return block;
+            var node = DagPb.Decode(block.Data.Span);
+            var fanout = UnixFsData.Decode(node.Data!.Value.Span).Fanout ?? 0;
+            var padding = Math.Max(1, (fanout - 1).ToString("X", CultureInfo.InvariantCulture).Length);
+            for (var i = node.Links.Count - 1; i >= 0; i--)
+                if (node.Links[i].Name?.Length == padding) pending.Push(await read.GetAsync(node.Links[i].Hash, ct).ConfigureAwait(false));
+        }
     }
 
 #pragma warning disable CS1998 // an async iterator of one element

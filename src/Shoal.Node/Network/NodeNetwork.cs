@@ -29,8 +29,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly DateTime _started = DateTime.UtcNow;
     private readonly Dictionary<string, (DateTime At, long In, long Out)> _lastBandwidth = new(StringComparer.Ordinal);
 
-    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht)
+    private readonly BitswapTracing _tracing;
+
+    private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht, BitswapTracing tracing)
     {
+        _tracing = tracing;
         _node = node;
         _host = host;
         _bitswapNetwork = bitswapNetwork;
@@ -94,10 +97,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await dht.StartAsync(ct).ConfigureAwait(false);
         }
         var bitswapNetwork = new Libp2pBitswapNetwork(host);
-        var bitswap = new Bitswap.Bitswap(bitswapNetwork, new BitswapBlockStore(node.LocalBlocks), options,
+        var tracing = new BitswapTracing();
+        var bitswap = new Bitswap.Bitswap(new TracingBitswapNetwork(bitswapNetwork, tracing), new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
-        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht);
+        var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht, tracing);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
     }
@@ -157,8 +161,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
     public async ValueTask<Block?> FetchAsync(Cid cid, CancellationToken ct)
     {
         if (!CanSearch) return null;
-        using var activity = NodeTracing.Source.StartActivity("fetch block");
+        using var activity = NodeTracing.Source.StartActivity("bitswap session");
         activity?.SetTag("shoal.cid", cid.ToString());
+        activity?.SetTag("shoal.session.kind", "block");
+        activity?.SetTag("shoal.peer", PeerId);
+        _tracing.SessionStarted(cid, activity);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds));
         Interlocked.Increment(ref _activeFetches);
@@ -173,6 +180,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         finally
         {
+            _tracing.SessionEnded(activity);
             Interlocked.Decrement(ref _activeFetches);
         }
     }
@@ -185,8 +193,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
     {
         // Nobody to ask: whatever is local is all there is, and the reader reports what is missing.
         if (!CanSearch) return;
-        using var activity = NodeTracing.Source.StartActivity("fetch dag");
+        using var activity = NodeTracing.Source.StartActivity("bitswap session");
         activity?.SetTag("shoal.cid", root.ToString());
+        activity?.SetTag("shoal.session.kind", "dag");
+        activity?.SetTag("shoal.peer", PeerId);
+        _tracing.SessionStarted(root, activity);
         var idle = TimeSpan.FromSeconds(_node.Config.Bitswap.FetchTimeoutSeconds);
         using var stalled = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stalled.CancelAfter(idle);
@@ -204,6 +215,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         finally
         {
+            _tracing.SessionEnded(activity);
             Interlocked.Decrement(ref _activeFetches);
         }
     }

@@ -88,6 +88,40 @@ public sealed class P2pBlobRouting(IP2pHost? host, IContentRouting routing) : IB
         if (provider is not null) await answers.WriteAsync(provider, ct).ConfigureAwait(false);
     }
 
+    public string LocalPeer => host?.LocalPeer.ToString() ?? "";
+
+    /// <summary>Asks every connected peer (those that pull the same image at the same moment are neighbours in a
+    /// cluster) whether it holds the blob or is fetching it.</summary>
+    public async IAsyncEnumerable<PeerFetch> AskFetchingPeersAsync(OciDigest digest, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (host is null) yield break;
+        var asks = new List<Task<PeerFetch?>>();
+        foreach (var peer in host.ConnectedPeers)
+        {
+            if (asks.Count >= MaxConnectedPeersAsked) break;
+            if (Score(peer.ToString()) <= BannedScore) continue;
+            asks.Add(BlobRootProtocol.AskStateAsync(host, peer, digest, ct));
+        }
+        while (asks.Count > 0)
+        {
+            var done = await Task.WhenAny(asks).ConfigureAwait(false);
+            asks.Remove(done);
+            if (await done.ConfigureAwait(false) is { } answer) yield return answer;
+        }
+    }
+
+    public async Task<BlobProvider?> WaitForPeerAsync(string peer, OciDigest digest, CancellationToken ct)
+    {
+        if (host is null || !PeerId.TryParse(peer, out var id) || id is null) return null;
+        return await BlobRootProtocol.WaitAsync(host, id, digest, DagBlobSwarm.PeerFetchWaitTimeout, ct).ConfigureAwait(false);
+    }
+
+    public async Task<(Stream Content, long Length)?> OpenPeerDownloadAsync(string peer, OciDigest digest, long offset, CancellationToken ct)
+    {
+        if (host is null || !PeerId.TryParse(peer, out var id) || id is null) return null;
+        return await BlobStreamProtocol.OpenAsync(host, id, digest, offset, ct).ConfigureAwait(false);
+    }
+
     public void ReportBadProvider(string peer, OciDigest digest, Cid? root, string reason) =>
         _scores.AddOrUpdate(peer, -1, (_, s) => s - 1);
 }

@@ -39,6 +39,7 @@ public static class RegistryMirrorHost
             TimeSpan.FromMilliseconds(config.ProviderSearchTimeoutMs));
         if (host is not null) BlobRootProtocol.Register(host, swarm);
         var mirror = new RegistryMirror(options, swarm);
+        if (host is not null) BlobStreamProtocol.Register(host, mirror.Downloads);
         HttpServerHost server;
         try
         {

@@ -16,6 +16,14 @@ public static class NodeTracing
 
     public static readonly ActivitySource Source = new(SourceName, typeof(NodeTracing).Assembly.GetName().Version?.ToString());
 
+    /// <summary>OTLP/HTTP posts to {base}/v1/traces: a bare base URL (as collectors are usually given) gets that path added.</summary>
+    public static Uri ExportUri(TelemetryConfig config)
+    {
+        var uri = new Uri(config.OtlpEndpoint);
+        if (config.OtlpProtocol == "grpc" || uri.AbsolutePath.Trim('/').Length > 0) return uri;
+        return new Uri(uri, "/v1/traces");
+    }
+
     /// <summary>Starts exporting spans over OTLP, or returns null when no endpoint is configured.</summary>
     public static TracerProvider? StartExporter(TelemetryConfig config, string peerId)
     {
@@ -26,8 +34,8 @@ public static class NodeTracing
                 .AddService(config.ServiceName, serviceInstanceId: peerId))
             .AddOtlpExporter(o =>
             {
-                o.Endpoint = new Uri(config.OtlpEndpoint);
                 o.Protocol = config.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                o.Endpoint = ExportUri(config);
             })
             .Build();
     }

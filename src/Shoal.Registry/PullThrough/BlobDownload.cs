@@ -66,7 +66,7 @@ public sealed class BlobDownload
                     total = opened.Value.Length;
                     _length.TrySetResult(total);
                 }
-                if (origin.Source is { } s) usedPeers.Add(s);
+                if ((origin.Source ?? origin.OpenedSource?.Invoke()) is { } s) usedPeers.Add(s);
                 while (true)
                 {
                     var n = await content.ReadAsync(buffer, ct).ConfigureAwait(false);

@@ -47,12 +47,30 @@ public sealed class BlobDownloads : IAsyncDisposable
             download.TryAddReader(); // the writer's reference, released when its loop ends
             download.TryAddReader(); // the first reader's
             _active[digest] = download;
+            _swarm.DownloadStarted(digest); // peers asking now hear that this node is fetching it
             var list = origins();
             if (list.Any(o => o.Kind == BlobOrigin.Upstream)) _metrics.UpstreamDownloadStarted();
             lock (_running) _running[download] = Task.Run(() => RunAsync(download, list, _stopping.Token));
             return new BlobDownloadLease(download, joined: false);
         }
     }
+
+    /// <summary>Joins the download of <paramref name="digest"/> under way on this node, or null when there is none
+    /// (a peer that waits for this node streams it from here as it grows).</summary>
+    public BlobDownloadLease? TryJoin(OciDigest digest)
+    {
+        lock (_active)
+        {
+            if (!_active.TryGetValue(digest, out var existing) || !existing.TryAddReader()) return null;
+            Interlocked.Increment(ref _peerReaders);
+            return new BlobDownloadLease(existing, joined: true);
+        }
+    }
+
+    private long _peerReaders;
+
+    /// <summary>Downloads joined through <see cref="TryJoin"/> (peers reading a download while it is under way).</summary>
+    public long PeerReaders => Interlocked.Read(ref _peerReaders);
 
     private async Task RunAsync(BlobDownload download, IReadOnlyList<BlobOrigin> origins, CancellationToken ct)
     {
@@ -86,6 +104,7 @@ public sealed class BlobDownloads : IAsyncDisposable
         {
             lock (_active)
                 if (_active.TryGetValue(download.Digest, out var current) && current == download) _active.Remove(download.Digest);
+            _swarm.DownloadEnded(download.Digest);
             download.ReleaseReader(); // the writer's own reference
             download.Retire();
             lock (_running) _running.Remove(download);

@@ -5,7 +5,9 @@ namespace Shoal.Registry;
 /// <param name="Open">Opens the bytes from an offset; returns the stream and the blob's total length (-1 unknown),
 /// or null when this origin does not have the blob.</param>
 /// <param name="Source">The swarm source behind a "peers" origin, rejected when its bytes do not verify.</param>
-public sealed record BlobOrigin(string Kind, Func<long, CancellationToken, Task<(Stream Content, long Length)?>> Open, BlobSource? Source = null)
+/// <param name="OpenedSource">For a "peers" origin that finds its source when opened: that source, once known.</param>
+public sealed record BlobOrigin(string Kind, Func<long, CancellationToken, Task<(Stream Content, long Length)?>> Open, BlobSource? Source = null,
+    Func<BlobSource?>? OpenedSource = null)
 {
     public const string Peers = "peers";
     public const string Upstream = "upstream";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Shoal.Core;
 
 namespace Shoal.Registry;
@@ -36,6 +37,29 @@ public sealed class DagBlobSwarm : IBlobSwarm
     private readonly BlobIndex _index;
     private readonly TimeSpan _searchTimeout;
     private readonly HashSet<(OciDigest, Cid)> _rejected = [];
+    private readonly Dictionary<OciDigest, Fetch> _fetching = [];
+
+    /// <summary>Remote blobs read whole through a DAG (from byte 0 to the end): their DAG need not be imported again.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<OciDigest, Cid> _wholeReads = new();
+
+    /// <summary>How long a node waits for a peer that fetches a blob from the upstream before fetching it itself:
+    /// long enough for a large layer over a slow upstream link, bounded so a stuck peer costs one timeout only.</summary>
+    public static readonly TimeSpan PeerFetchWaitTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often a node asks again while a peer with a higher id is still deciding: a round trip or two,
+    /// so the decision costs little next to a layer download.</summary>
+    public static readonly TimeSpan DecisionPollInterval = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Longest a node waits for higher-id deciders before going to the upstream itself.</summary>
+    public static readonly TimeSpan DecisionTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>A download under way on this node, as peers asking about it see it.</summary>
+    private sealed class Fetch
+    {
+        public BlobFetchState State = BlobFetchState.Locating;
+        public readonly TaskCompletionSource<bool> Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Downloads;
+    }
 
     public DagBlobSwarm(IBlockStore store, IBlobRouting routing, IBlockFetcher fetcher, string indexDirectory, TimeSpan? providerSearchTimeout = null)
     {
@@ -96,7 +120,8 @@ public sealed class DagBlobSwarm : IBlobSwarm
         var session = await _fetcher.StartSessionAsync(source.Providers, ct).ConfigureAwait(false);
         async ValueTask<Block> Get(Cid cid, CancellationToken c) =>
             await _store.GetAsync(cid, c).ConfigureAwait(false) ?? await session.GetBlockAsync(cid, c).ConfigureAwait(false);
-        return new SessionStream(new UnixFsDagStream(root, offset, RemoteReadAheadBlocks, Get), session);
+        return new SessionStream(new UnixFsDagStream(root, offset, RemoteReadAheadBlocks, Get), session,
+            offset == 0 ? read => { if (read == source.Length) _wholeReads[source.Digest] = root; } : null);
     }
 
     private async ValueTask<Block> GetLocalAsync(Cid cid, CancellationToken ct) =>
@@ -109,16 +134,198 @@ public sealed class DagBlobSwarm : IBlobSwarm
             await _routing.AnnounceAsync(digest, known, length, ct).ConfigureAwait(false);
             return;
         }
-        var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
-        if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
-        await _index.SetAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
-        await _routing.AnnounceAsync(digest, imported.Root, length, ct).ConfigureAwait(false);
+        Cid root;
+        if (_wholeReads.TryRemove(digest, out var fetched) && !IsRejected(digest, fetched) && await HasWholeDagAsync(fetched, ct).ConfigureAwait(false))
+        {
+            // Every byte of the verified blob was read through this DAG, and its blocks are here (Bitswap stored them
+            // as they came, each checked against its CID): keep it as it is instead of chunking and hashing it again.
+            root = fetched;
+        }
+        else
+        {
+            var imported = await UnixFsImporter.ImportAsync(content, _store, ImportOptions, null, ct).ConfigureAwait(false);
+            if (imported.FileSize != length) throw new InvalidDataException($"blob {digest}: imported {imported.FileSize} bytes, expected {length}");
+            root = imported.Root;
+        }
+        await _index.SetAsync(digest, root, length, ct).ConfigureAwait(false);
+        lock (_fetching)
+            if (_fetching.TryGetValue(digest, out var f)) f.Held.TrySetResult(true); // peers waiting for it may ask now
+        await _routing.AnnounceAsync(digest, root, length, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>True when every block of the file DAG under <paramref name="root"/> is in the store.</summary>
+    private async Task<bool> HasWholeDagAsync(Cid root, CancellationToken ct)
+    {
+        var pending = new Stack<Cid>();
+        pending.Push(root);
+        while (pending.TryPop(out var cid))
+        {
+            if (cid.Codec != MulticodecCode.DagPb)
+            {
+                if (!await _store.HasAsync(cid, ct).ConfigureAwait(false)) return false;
+                continue;
+            }
+            var block = await _store.GetAsync(cid, ct).ConfigureAwait(false);
+            if (block is null) return false;
+            try { foreach (var link in DagPb.Decode(block.Data.Span).Links) pending.Push(link.Hash); }
+            catch (FormatException) { return false; }
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- one upstream copy per swarm
+
+    /// <summary>What this node tells a peer asking about a blob it does not hold yet.</summary>
+    public BlobFetchState FetchStateOf(OciDigest digest)
+    {
+        lock (_fetching) return _fetching.TryGetValue(digest, out var f) ? f.State : BlobFetchState.None;
+    }
+
+    /// <summary>Waits (at most <paramref name="max"/>) until a blob this node is fetching is stored; true when this
+    /// node holds it at the end.</summary>
+    public async Task<bool> WhenHeldAsync(OciDigest digest, TimeSpan max, CancellationToken ct)
+    {
+        Task<bool>? held;
+        lock (_fetching) held = _fetching.TryGetValue(digest, out var f) ? f.Held.Task : null;
+        if (held is not null)
+        {
+            try { await held.WaitAsync(max, ct).ConfigureAwait(false); }
+            catch (TimeoutException) { return false; }
+        }
+        return _index.TryGet(digest, out var root, out _) && await _store.HasAsync(root, ct).ConfigureAwait(false);
+    }
+
+    public void DownloadStarted(OciDigest digest)
+    {
+        lock (_fetching)
+        {
+            if (!_fetching.TryGetValue(digest, out var f)) _fetching[digest] = f = new Fetch();
+            f.Downloads++;
+        }
+    }
+
+    public void DownloadEnded(OciDigest digest)
+    {
+        Fetch? ended = null;
+        lock (_fetching)
+        {
+            if (_fetching.TryGetValue(digest, out var f) && --f.Downloads <= 0)
+            {
+                _fetching.Remove(digest);
+                ended = f;
+            }
+        }
+        ended?.Held.TrySetResult(false); // failed (a stored blob completed it already)
+    }
+
+    private void SetFetchState(OciDigest digest, BlobFetchState state)
+    {
+        lock (_fetching)
+            if (_fetching.TryGetValue(digest, out var f)) f.State = state;
+    }
+
+    /// <summary>
+    /// Nodes that start pulling one blob at the same moment agree on one of them to fetch it from the upstream:
+    /// a peer already at the upstream is waited for; among peers still deciding, the lowest peer id goes. Each node marks itself deciding before it asks, so two deciders always see each other and
+    /// pick the same one. A waiter takes the blob from that peer once it holds it.
+    /// </summary>
+    private async ValueTask<(BlobSource? Held, PeerFetch? Target)> DecideAsync(OciDigest digest, CancellationToken ct)
+    {
+        var self = _routing.LocalPeer;
+        var deadline = Stopwatch.GetTimestamp() + (long)(DecisionTimeout.TotalSeconds * Stopwatch.Frequency);
+        PeerFetch? target;
+        while (true)
+        {
+            var answers = new List<PeerFetch>();
+            using (var search = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                search.CancelAfter(_searchTimeout);
+                try
+                {
+                    await foreach (var answer in _routing.AskFetchingPeersAsync(digest, search.Token).ConfigureAwait(false))
+                    {
+                        if (answer.Held is { } held && held.Length >= 0 && !IsRejected(digest, held.Root))
+                            return (new BlobSource(digest, held.Length, false, held.Root.ToString(), [held.Peer]), null); // one got it meanwhile
+                        if (answer.State != BlobFetchState.None) answers.Add(answer);
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { } // decide with the answers we have
+            }
+            // Never wait for a waiter: it may be waiting for this node (no cycles: a node waits only for one at the
+            // upstream or for a decider with a lower id).
+            target = answers.Find(a => a.State == BlobFetchState.Upstream);
+            var higherDeciding = false;
+            if (target is null && self.Length > 0)
+                foreach (var a in answers)
+                {
+                    if (a.State != BlobFetchState.Locating) continue;
+                    if (string.CompareOrdinal(a.Peer, self) > 0) higherDeciding = true;
+                    else if (target is null || string.CompareOrdinal(a.Peer, target.Peer) < 0) target = a;
+                }
+            // A decider with a higher id may have asked before this node said it was deciding, and so may go to the
+            // upstream itself: let it decide first (it waits for this node, or goes and this node waits for it).
+            if (target is not null || !higherDeciding || Stopwatch.GetTimestamp() > deadline) break;
+            await Task.Delay(DecisionPollInterval, ct).ConfigureAwait(false);
+        }
+        if (target is null) SetFetchState(digest, BlobFetchState.Upstream);
+        else SetFetchState(digest, BlobFetchState.Waiting);
+        return (null, target);
+    }
+
+    public async ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct)
+    {
+        var (held, target) = await DecideAsync(digest, ct).ConfigureAwait(false);
+        if (held is not null || target is null) return held;
+        return await WaitForTargetAsync(digest, target, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the chosen peer's upstream download as it grows (the waiter does not wait for the whole blob),
+    /// or, when that peer cannot stream it, waits until it holds the blob and reads its DAG.</summary>
+    public async ValueTask<(Stream Content, long Length, BlobSource Source)?> OpenPeerFetchAsync(OciDigest digest, long offset, CancellationToken ct)
+    {
+        var (held, target) = await DecideAsync(digest, ct).ConfigureAwait(false);
+        BlobSource? source = held;
+        if (source is null && target is not null)
+        {
+            (Stream Content, long Length)? streamed = null;
+            try { streamed = await _routing.OpenPeerDownloadAsync(target.Peer, digest, offset, ct).ConfigureAwait(false); }
+            catch (Exception e) when (e is IOException or InvalidDataException) { }
+            if (streamed is { } open)
+                return (open.Content, open.Length, new BlobSource(digest, open.Length, false, null, [target.Peer]));
+            source = await WaitForTargetAsync(digest, target, ct).ConfigureAwait(false);
+        }
+        if (source is null) return null;
+        return (await OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length, source);
+    }
+
+    private async ValueTask<BlobSource?> WaitForTargetAsync(OciDigest digest, PeerFetch target, CancellationToken ct)
+    {
+        BlobProvider? provider = null;
+        using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            wait.CancelAfter(PeerFetchWaitTimeout);
+            try { provider = await _routing.WaitForPeerAsync(target.Peer, digest, wait.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+        }
+        if (provider is null || provider.Length < 0 || IsRejected(digest, provider.Root))
+        {
+            SetFetchState(digest, BlobFetchState.Upstream); // the peer did not get it: this node goes itself
+            return null;
+        }
+        return new BlobSource(digest, provider.Length, false, provider.Root.ToString(), [provider.Peer]);
     }
 
     public async ValueTask RejectAsync(BlobSource source, CancellationToken ct)
     {
-        if (source.Root is null || !Cid.TryParse(source.Root, out var root)) return;
+        if (source.Root is null || !Cid.TryParse(source.Root, out var root))
+        {
+            // Bytes streamed from a peer's own download: no DAG to drop, but the peer sent a wrong blob.
+            foreach (var peer in source.Providers)
+                _routing.ReportBadProvider(peer, source.Digest, null, "streamed bytes do not hash to the blob's digest");
+            return;
+        }
         lock (_rejected) _rejected.Add((source.Digest, root));
+        _wholeReads.TryRemove(source.Digest, out _);
         foreach (var peer in source.Providers)
             _routing.ReportBadProvider(peer, source.Digest, root, "DAG content does not hash to the blob's digest");
         if (_index.TryGet(source.Digest, out var mine, out _) && mine == root)
@@ -155,14 +362,23 @@ public sealed class DagBlobSwarm : IBlobSwarm
     }
 
     /// <summary>Ends the fetch session together with the stream reading through it.</summary>
-    private sealed class SessionStream(Stream inner, IBlockFetchSession session) : ReadOnlyStream
+    private sealed class SessionStream(Stream inner, IBlockFetchSession session, Action<long>? onEnd) : ReadOnlyStream
     {
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
-        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        private long _read;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            var n = await inner.ReadAsync(buffer, ct).ConfigureAwait(false);
+            _read += n;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
         public override async ValueTask DisposeAsync()
         {
+            onEnd?.Invoke(_read);
             await inner.DisposeAsync().ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
             await base.DisposeAsync().ConfigureAwait(false);

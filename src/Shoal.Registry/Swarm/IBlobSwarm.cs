@@ -23,4 +23,26 @@ public interface IBlobSwarm
     /// <summary>The bytes read from <paramref name="source"/> did not hash to its digest: forget the mapping,
     /// drop what was fetched for it, and score its providers down so they are not asked again.</summary>
     ValueTask RejectAsync(BlobSource source, CancellationToken ct);
+
+    /// <summary>A download of a blob nobody was found to hold starts on this node (the mirror's pull-through):
+    /// peers asking about it hear that it is being fetched.</summary>
+    void DownloadStarted(OciDigest digest) { }
+
+    /// <summary>That download ended (stored, or failed).</summary>
+    void DownloadEnded(OciDigest digest) { }
+
+    /// <summary>Before going to the upstream for a blob no peer holds: if a peer is already fetching it, wait
+    /// until it holds it and return it as the source, so a swarm takes one copy from the upstream. Null: go
+    /// to the upstream now (this node was chosen, or nobody else is fetching it).</summary>
+    ValueTask<BlobSource?> AwaitPeerFetchAsync(OciDigest digest, CancellationToken ct) => ValueTask.FromResult<BlobSource?>(null);
+
+    /// <summary>Like <see cref="AwaitPeerFetchAsync"/>, but reads the chosen peer's download while it is still under
+    /// way: the blob's bytes from <paramref name="offset"/>, its length, and the source to reject if they do not
+    /// verify. Null: go to the upstream now.</summary>
+    async ValueTask<(Stream Content, long Length, BlobSource Source)?> OpenPeerFetchAsync(OciDigest digest, long offset, CancellationToken ct)
+    {
+        var source = await AwaitPeerFetchAsync(digest, ct).ConfigureAwait(false);
+        if (source is null) return null;
+        return (await OpenReadAsync(source, offset, ct).ConfigureAwait(false), source.Length, source);
+    }
 }

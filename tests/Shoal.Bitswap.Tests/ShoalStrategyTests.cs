@@ -11,6 +11,7 @@ public class ShoalStrategyTests
     private static readonly PeerId Leecher = SimNet.MakePeerId("leecher");
     private static readonly PeerId P1 = SimNet.MakePeerId("p1");
     private static readonly PeerId P2 = SimNet.MakePeerId("p2");
+    private static readonly PeerId P3 = SimNet.MakePeerId("p3");
 
     private static Block Raw(int size, int seed) => Block.Compute(TestDags.RandomBytes(size, seed));
 
@@ -135,7 +136,7 @@ public class ShoalStrategyTests
             WantlistEntry.Want(y.Cid, 1, WantType.Block, true)), d.Now);
         var first = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).ToList();
         Assert.Equal([y.Cid], first.SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList());
-        d.Engine.MessageSent(P2, first[0].ServerWork, d.Now);
+        d.Engine.Tick(d.Now);
         Assert.Empty(d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks));
 
         // Not for ever: after the deferral the second copy goes out (P2 may have nobody else to get it from).
@@ -163,9 +164,38 @@ public class ShoalStrategyTests
         Assert.Equal([x.Cid], again.SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList());
         d.Engine.MessageSent(P1, again[0].ServerWork, d.Now);
 
-        // P1 leaves; P2 asks for x: the only copy out there is gone with P1, so x goes to P2 at once.
+        // The seeder gets busy: two fresh blocks on their way to P3 (not acknowledged, so its uploads are in flight).
+        var y = Raw(300_000, 9);
+        var z = Raw(300_000, 10);
+        d.Store.Put(y);
+        d.Store.Put(z);
+        d.Engine.PeerConnected(P3, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P3, CoreDriver.Wants(
+            WantlistEntry.Want(y.Cid, 2, WantType.Block, true),
+            WantlistEntry.Want(z.Cid, 1, WantType.Block, true)), d.Now);
+        Assert.Equal(2, d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P3)).SelectMany(m => m.Message.Blocks).Count());
+
+        // P1 leaves; P2 asks for x: the only copy out there is gone with P1, so x goes to P2 at once although
+        // the seeder is busy.
         d.Engine.PeerDisconnected(P1, d.Now);
         d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        Assert.Equal([x.Cid], toP2);
+    }
+
+    [Fact]
+    public void An_idle_seeder_serves_a_block_it_already_uploaded_at_once()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 8);
+        d.Store.Put(x);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+        d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
+        // Later someone fetches the same content again: nothing else to upload, so no holding back.
         d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
         var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
         Assert.Equal([x.Cid], toP2);

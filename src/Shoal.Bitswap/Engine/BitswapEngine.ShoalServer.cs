@@ -68,10 +68,11 @@ public sealed partial class BitswapEngine
             if (best is null) break;
             if (!bestFresh)
             {
-                // Nothing fresh anywhere. A seeder still holds back blocks it already uploaded (serving them while
-                // idle cost 0.8 extra copies in the sim: each such transfer slows the next fresh one); a leecher
-                // serves whatever is asked.
-                if (_shoalSuperSeeding) break;
+                // Nothing fresh anywhere. A seeder that is still uploading holds back blocks it already uploaded
+                // (serving them whenever nothing fresh was queued cost 0.8 extra copies in the sim: each such
+                // transfer slows the next fresh one); an idle seeder (one client fetching again) and a leecher
+                // serve whatever is asked.
+                if (_shoalSuperSeeding && _envelopesInFlight >= Options.ShoalEnvelopesPerPeer) break;
                 PopEnvelope(best, ShoalTaskPick.Any);
                 continue;
             }

@@ -60,6 +60,7 @@ public sealed record BitswapOptions
         DagWalkConcurrency = strategy == BitswapStrategy.Shoal ? 0 : BitswapDefaults.DagWalkConcurrency,
         // Bitswap 1.1's decision engine packed up to 512 KiB of blocks per message (PR 189 cut it to 16 KiB).
         TargetMessageSize = strategy == BitswapStrategy.Bitswap11 ? BitswapDefaults.LegacyTargetMessageSize : BitswapDefaults.TargetMessageSize,
+        // Shoal asks for one block each time one arrives: boxo's 20 ms want batching would stall every window.
         MinSendDelay = strategy == BitswapStrategy.Shoal ? BitswapDefaults.ShoalMinSendDelay : BitswapDefaults.MinSendDelay,
     };
 }

@@ -14,8 +14,9 @@ public enum BitswapStrategy
     /// timeouts, provider search after a delay.</summary>
     Bitswap12,
 
-    /// <summary>Shoal's own (issue 9), starting from <see cref="Bitswap12"/>: spread want order across
-    /// leechers, upload-aware peer choice (pendingBytes, measured rates), wants in flight sized to the
-    /// bandwidth-delay product, inner DAG nodes first, super-seeding on the server.</summary>
+    /// <summary>Shoal's own (issue 9), in standard 1.2 messages: want-have subscriptions at every session peer
+    /// (HAVE pushes), want-blocks per peer window (bandwidth-delay product) to the rarest block the peer holds,
+    /// inner DAG nodes first, per-node random order, seeders asked only for blocks no leecher holds;
+    /// server: super-seeding (a seeder uploads each block once before any twice), HAVE pushes first.</summary>
     Shoal,
 }

@@ -4,20 +4,13 @@ namespace Shoal.Core;
 /// A forward-only read stream that disposes its owner with it: an HTTP response body handed out past the
 /// method that received the response (the node's API client, the registry mirror's upstream reads).
 /// </summary>
-public sealed class OwningStream(Stream inner, IDisposable owner) : Stream
+public sealed class OwningStream(Stream inner, IDisposable owner) : ReadOnlyStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => inner.Length;
     public override long Position { get => inner.Position; set => throw new NotSupportedException(); }
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(buffer, cancellationToken);
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => inner.ReadAsync(buffer, offset, count, cancellationToken);
     public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

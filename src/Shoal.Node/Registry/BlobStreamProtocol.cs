@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
+using Shoal.Core;
 using Shoal.Net;
 using Shoal.Registry;
 
@@ -97,19 +98,10 @@ public static class BlobStreamProtocol
     }
 
     /// <summary>The rest of a libp2p stream as a forward-only Stream; disposing it closes the libp2p stream.</summary>
-    private sealed class P2pReadStream(IP2pStream stream) : Stream
+    private sealed class P2pReadStream(IP2pStream stream) : ReadOnlyStream
     {
         private readonly Stream _input = stream.Input.AsStream(leaveOpen: true);
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
         public override int Read(byte[] buffer, int offset, int count) => _input.Read(buffer, offset, count);
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => _input.ReadAsync(buffer, ct);
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => _input.ReadAsync(buffer, offset, count, ct);

@@ -1,7 +1,8 @@
-namespace Shoal.Registry;
+namespace Shoal.Core;
 
-/// <summary>The members every forward-only read stream of the mirror answers the same way (no seek, no write).</summary>
-internal abstract class ReadOnlyStream : Stream
+/// <summary>The members every forward-only read stream answers the same way (no seek, no write): the registry
+/// mirror's blob streams, the node's peer-to-peer blob streams, <see cref="OwningStream"/>.</summary>
+public abstract class ReadOnlyStream : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;

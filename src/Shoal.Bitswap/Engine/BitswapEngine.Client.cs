@@ -826,16 +826,11 @@ public sealed partial class BitswapEngine
             OnPeerAddedShoal(s, p);
             return;
         }
-        // A new peer hears every want (as want-have) and may become the best source of those waiting.
+        // 1.2: a new peer hears every want (as want-have) and may become the best source of those waiting.
         foreach (var w in s.Wants.Values)
         {
             if (w.New) continue; // goes out with the pending batch
-            if (Options.Strategy == BitswapStrategy.Bitswap11)
-            {
-                if (SendWant(p, w.Cid, WantType.Block, w.Priority, false, false)) s.Stats.WantBlocksSent++;
-                continue;
-            }
-            if (Options.Strategy == BitswapStrategy.Shoal || w.SentTo is not null)
+            if (w.SentTo is not null)
             {
                 if (w.PresenceOf(p.Id) == Presence.Unknown && SendWant(p, w.Cid, WantType.Have, w.Priority, true, false)) s.Stats.WantHavesSent++;
             }

@@ -86,7 +86,7 @@ namespace Shoal.Cli.Commands
                 await ctx.Out.WriteLineAsync(MarkdownReport.Summary(result.Result)).ConfigureAwait(false);
                 var host = result.Result.Host;
                 if (host is not null)
-                    await ctx.Out.WriteLineAsync($"wall time {host.WallSeconds:0.0} s, peak memory {Quantity.FormatBytes(host.PeakWorkingSetBytes)}").ConfigureAwait(false);
+                    await ctx.Out.WriteLineAsync(host.Describe()).ConfigureAwait(false);
                 await ctx.Out.WriteLineAsync($"report written to {Path.GetFullPath(outDir)}: {string.Join(", ", files)}").ConfigureAwait(false);
                 // A trial that timed out is a result (shown in the report), not an error of the command.
                 return CliAction.Ok;

@@ -76,11 +76,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         {
             Scenario = scenario.Name, Description = scenario.Description, ScenarioFile = scenario.SourceFile, Driver = name, Seed = seed,
             Nodes = scenario.Cluster.NodeCount, ObjectBytes = objectBytes, Bound = bound, Summaries = summaries, Runs = runs, Notes = notes,
-            Host = new HostFacts
-            {
-                WallSeconds = wall.Elapsed.TotalSeconds, PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
-                ProcessorCount = Environment.ProcessorCount, Machine = Environment.MachineName, TrialWallSeconds = walls,
-            },
+            Host = HostFacts.Capture(wall.Elapsed.TotalSeconds, Environment.MachineName, walls),
         };
         return new ExperimentOutput(result, artifacts);
     }

@@ -103,14 +103,8 @@ public sealed class SimDriver(ICatalogBuilder? blockBuilder = null) : ILabDriver
             Runs = runs,
             Notes = notes,
         };
-        result2.Host = new HostFacts
-        {
-            WallSeconds = wall.Elapsed.TotalSeconds,
-            PeakWorkingSetBytes = Process.GetCurrentProcess().PeakWorkingSet64,
-            ProcessorCount = Environment.ProcessorCount,
-            TrialWallSeconds = trialWalls,
-            Machine = $"{Environment.OSVersion.Platform} {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, .NET {Environment.Version}",
-        };
+        result2.Host = HostFacts.Capture(wall.Elapsed.TotalSeconds,
+            $"{Environment.OSVersion.Platform} {System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}, .NET {Environment.Version}", trialWalls);
         return new ExperimentOutput(result2, artifacts);
     }
 

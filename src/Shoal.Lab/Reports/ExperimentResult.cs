@@ -59,4 +59,53 @@ public sealed class HostFacts
     public string Machine { get; init; } = "";
     /// <summary>Wall seconds per trial (all repetitions).</summary>
     public Dictionary<string, double> TrialWallSeconds { get; init; } = [];
+
+    /// <summary>CPU seconds of this process (user + system, all threads) by the end of the run: on a shared machine
+    /// the wall time depends on the other load, the CPU time much less.</summary>
+    public double CpuSeconds { get; init; }
+
+    /// <summary>Bytes this process allocated on the managed heap during its life, and its garbage collections.</summary>
+    public long AllocatedBytes { get; init; }
+    public int Gen0Collections { get; init; }
+    public int Gen1Collections { get; init; }
+    public int Gen2Collections { get; init; }
+
+    /// <summary>The machine's 1, 5 and 15 minute load averages at the end of the run (Linux; empty elsewhere).</summary>
+    public string LoadAverage { get; init; } = "";
+
+    /// <summary>The facts of this process now: peak working set, CPU time, allocations and collections, load.</summary>
+    public static HostFacts Capture(double wallSeconds, string machine, Dictionary<string, double> trialWallSeconds)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return new HostFacts
+        {
+            WallSeconds = wallSeconds,
+            PeakWorkingSetBytes = self.PeakWorkingSet64,
+            ProcessorCount = Environment.ProcessorCount,
+            Machine = machine,
+            TrialWallSeconds = trialWallSeconds,
+            CpuSeconds = self.TotalProcessorTime.TotalSeconds,
+            AllocatedBytes = GC.GetTotalAllocatedBytes(),
+            Gen0Collections = GC.CollectionCount(0),
+            Gen1Collections = GC.CollectionCount(1),
+            Gen2Collections = GC.CollectionCount(2),
+            LoadAverage = ReadLoadAverage(),
+        };
+    }
+
+    /// <summary>One line for people: "wall time 12.3 s, CPU 20.1 s, peak memory 1.2 GiB, 4 GiB allocated, GC 100/10/2, load 1.0 0.9 0.8".</summary>
+    public string Describe()
+        => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"wall time {WallSeconds:0.0} s, CPU {CpuSeconds:0.0} s, peak memory {Shoal.Lab.Definitions.Quantity.FormatBytes(PeakWorkingSetBytes)}, {Shoal.Lab.Definitions.Quantity.FormatBytes(AllocatedBytes)} allocated, GC gen0/1/2 {Gen0Collections}/{Gen1Collections}/{Gen2Collections}{(LoadAverage.Length > 0 ? $", load average {LoadAverage}" : "")}");
+
+    private static string ReadLoadAverage()
+    {
+        try
+        {
+            var parts = File.ReadAllText("/proc/loadavg").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return parts.Length >= 3 ? $"{parts[0]} {parts[1]} {parts[2]}" : "";
+        }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
 }

@@ -60,7 +60,7 @@ public static class MarkdownReport
             sb.AppendLine(Inv($"Simulator: {trial.Events} events, {trial.RateRecomputations} fair-share recomputations, at most {trial.PeakConcurrentTransfers} concurrent transfers."));
         }
         if (r.Host is { } h)
-            sb.AppendLine().AppendLine(Inv($"Host: {h.WallSeconds:0.0} s wall, peak memory {Quantity.FormatBytes(h.PeakWorkingSetBytes)}, {h.ProcessorCount} CPUs, {h.Machine}."));
+            sb.AppendLine().AppendLine(Inv($"Host: {h.Describe()}, {h.ProcessorCount} CPUs, {h.Machine}."));
         return sb.ToString();
     }
 

@@ -1,3 +1,6 @@
 using BenchmarkDotNet.Running;
+using Shoal.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+if (args is ["ceiling"]) PairCeiling.Run();
+else if (args is ["pair", ..]) await PairLoop.RunAsync(args.Length > 1 ? int.Parse(args[1]) : 10);
+else BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

@@ -102,6 +102,64 @@ public class MessageCodecTests
     }
 
     [Fact]
+    public void Shared_decoding_matches_copying_decoding_and_blocks_point_into_the_body()
+    {
+        var msg = Sample();
+        msg.Blocks.Add(RawBlock(1024 * 1024, 12));
+        var body = BitswapMessageCodec.Encode(msg);
+        var copied = BitswapMessageCodec.Decode(body);
+        var shared = BitswapMessageCodec.DecodeShared(body);
+
+        Assert.Equal(copied.Wantlist, shared.Wantlist);
+        Assert.Equal(copied.BlockPresences, shared.BlockPresences);
+        Assert.Equal(copied.PendingBytes, shared.PendingBytes);
+        Assert.Equal(copied.Full, shared.Full);
+        Assert.Equal(msg.Blocks.Select(b => b.Cid), shared.Blocks.Select(b => b.Cid));
+        Assert.Equal(msg.Blocks.Select(b => b.Data.ToArray()), shared.Blocks.Select(b => b.Data.ToArray()));
+        Assert.All(shared.Blocks, b =>
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(b.Data, out var segment));
+            Assert.Same(body, segment.Array);
+        });
+        Assert.All(copied.Blocks, b =>
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(b.Data, out var segment));
+            Assert.NotSame(body, segment.Array);
+        });
+    }
+
+    [Fact]
+    public void A_payload_with_fields_reordered_repeated_and_unknown_decodes_as_protobuf_would()
+    {
+        var block = RawBlock(3, 13);
+        var prefix = BlockPrefix.Of(block.Cid);
+        var inner = new List<byte>();
+        inner.AddRange([0x12, 0x01, 0xEE]);                             // data = EE (overwritten below: last wins)
+        inner.AddRange([0x38, 0x05]);                                   // field 7, varint: unknown, skipped
+        inner.AddRange([0x0a, (byte)prefix.Length]); inner.AddRange(prefix);
+        inner.AddRange([0x12, 0x03]); inner.AddRange(block.Data.ToArray());
+        var body = new List<byte> { 0x28, 0x07 };                       // pendingBytes = 7, before the payload
+        body.AddRange([0x1a, (byte)inner.Count]); body.AddRange(inner);
+        body.AddRange([0x18, 0x01]);                                    // field 3 as a varint: unknown to protobuf, skipped
+        foreach (var decoded in new[] { BitswapMessageCodec.Decode(body.ToArray()), BitswapMessageCodec.DecodeShared(body.ToArray()) })
+        {
+            Assert.Equal(block.Cid, Assert.Single(decoded.Blocks).Cid);
+            Assert.Equal(7, decoded.PendingBytes);
+        }
+    }
+
+    [Fact]
+    public void A_truncated_payload_is_a_protocol_error_in_both_decoders()
+    {
+        var msg = new BitswapMessage();
+        msg.Blocks.Add(RawBlock(100, 14));
+        var body = BitswapMessageCodec.Encode(msg);
+        var cut = body.AsSpan(0, body.Length - 10).ToArray(); // the payload's declared length runs past the end
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.Decode(cut));
+        Assert.Throws<BitswapProtocolException>(() => BitswapMessageCodec.DecodeShared(cut));
+    }
+
+    [Fact]
     public void Block_over_2_MiB_is_rejected()
     {
         var msg = new BitswapMessage();
@@ -170,6 +228,13 @@ public class MessageCodecTests
             try
             {
                 BitswapMessageCodec.Decode(input);
+            }
+            catch (BitswapProtocolException)
+            {
+            }
+            try
+            {
+                BitswapMessageCodec.DecodeShared(input);
             }
             catch (BitswapProtocolException)
             {

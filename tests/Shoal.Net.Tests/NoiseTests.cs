@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
 
@@ -139,6 +140,114 @@ public class NoiseTests
         await wire.Writer.WriteAsync(buffer.AsMemory(0, 2 + length));
         var error = await Assert.ThrowsAsync<NoiseException>(async () => await channel.Input.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout));
         Assert.Contains("bad MAC", error.Message);
+    }
+
+    private static (NoiseCipherState ISend, NoiseCipherState IReceive, NoiseCipherState RSend, NoiseCipherState RReceive) TransportKeys()
+    {
+        using var initiator = new NoiseXXHandshake(true, X25519KeyPair.Generate());
+        using var responder = new NoiseXXHandshake(false, X25519KeyPair.Generate());
+        var buffer = new byte[1024];
+        var plain = new byte[1024];
+        for (int i = 0; i < 3; i++)
+        {
+            var (writer, reader) = i % 2 == 0 ? (initiator, responder) : (responder, initiator);
+            int n = writer.WriteMessage(default, buffer);
+            reader.ReadMessage(buffer.AsSpan(0, n), plain);
+        }
+        var (iSend, iReceive) = initiator.Split();
+        var (rSend, rReceive) = responder.Split();
+        return (iSend, iReceive, rSend, rReceive);
+    }
+
+    [Fact]
+    public async Task Plaintext_written_in_uneven_pieces_is_sealed_in_valid_frames_and_opens_intact()
+    {
+        var (_, iReceive, rSend, rReceive) = TransportKeys();
+        var wire = new Pipe();
+        var back = new Pipe();
+        var someone = Identity.Generate();
+        await using var channel = new NoiseSecureChannel(new DuplexPipe(back.Reader, wire.Writer), rSend, rReceive, someone.PeerId, someone.PublicKey, []);
+
+        // 3 MiB + 5 in pieces of every size from 1 byte to 200 KiB, so plaintext crosses pipe segments everywhere.
+        var data = new byte[3 * 1024 * 1024 + 5];
+        new Random(7).NextBytes(data);
+        var random = new Random(8);
+        var writing = Task.Run(async () =>
+        {
+            for (int offset = 0; offset < data.Length;)
+            {
+                int n = Math.Min(data.Length - offset, random.Next(1, 200 * 1024));
+                await channel.Output.WriteAsync(data.AsMemory(offset, n));
+                offset += n;
+            }
+        });
+
+        var received = new MemoryStream();
+        var plain = new byte[NoiseFrame.MaxFrameLength];
+        int frames = 0;
+        while (received.Length < data.Length)
+        {
+            var result = await wire.Reader.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+            var buffer = result.Buffer;
+            while (NoiseFrame.TryRead(ref buffer, out var frame))
+            {
+                Assert.InRange(frame.Length, NoiseCipherState.TagLength + 1, NoiseFrame.MaxFrameLength);
+                int n = iReceive.DecryptWithAd(default, frame.ToArray(), plain);
+                received.Write(plain, 0, n);
+                frames++;
+            }
+            wire.Reader.AdvanceTo(buffer.Start, buffer.End);
+            Assert.False(result.IsCompleted);
+        }
+        await writing.WaitAsync(TestHosts.Timeout);
+        Assert.Equal(data, received.ToArray());
+        Assert.True(frames >= data.Length / NoiseFrame.MaxPlaintextLength);
+    }
+
+    [Fact]
+    public async Task Frames_of_the_maximum_size_split_at_any_byte_open_intact()
+    {
+        var (iSend, _, rSend, rReceive) = TransportKeys();
+        var wire = new Pipe();
+        var back = new Pipe();
+        var someone = Identity.Generate();
+        await using var channel = new NoiseSecureChannel(new DuplexPipe(wire.Reader, back.Writer), rSend, rReceive, someone.PeerId, someone.PublicKey, []);
+
+        // Eight 65535-byte frames (the most Noise allows) on the wire, delivered in reads cut at random points.
+        var data = new byte[8 * NoiseFrame.MaxPlaintextLength];
+        new Random(9).NextBytes(data);
+        var sealedBytes = new MemoryStream();
+        var frame = new byte[NoiseFrame.HeaderLength + NoiseFrame.MaxFrameLength];
+        for (int offset = 0; offset < data.Length; offset += NoiseFrame.MaxPlaintextLength)
+        {
+            int n = iSend.EncryptWithAd(default, data.AsSpan(offset, NoiseFrame.MaxPlaintextLength), frame.AsSpan(NoiseFrame.HeaderLength));
+            Assert.Equal(NoiseFrame.MaxFrameLength, n);
+            frame[0] = 0xff;
+            frame[1] = 0xff;
+            sealedBytes.Write(frame);
+        }
+        var wireBytes = sealedBytes.ToArray();
+        var random = new Random(10);
+        var feeding = Task.Run(async () =>
+        {
+            for (int offset = 0; offset < wireBytes.Length;)
+            {
+                int n = Math.Min(wireBytes.Length - offset, random.Next(1, 100_000));
+                await wire.Writer.WriteAsync(wireBytes.AsMemory(offset, n));
+                offset += n;
+            }
+        });
+
+        var received = new MemoryStream();
+        while (received.Length < data.Length)
+        {
+            var result = await channel.Input.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+            foreach (var segment in result.Buffer) received.Write(segment.Span);
+            channel.Input.AdvanceTo(result.Buffer.End);
+            Assert.False(result.IsCompleted);
+        }
+        await feeding.WaitAsync(TestHosts.Timeout);
+        Assert.Equal(data, received.ToArray());
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
 
@@ -35,5 +36,46 @@ public class TcpTransportTests
         // and the host never raised PeerDisconnected for the connection.
         Assert.NotNull(failure);
         Assert.IsAssignableFrom<IOException>(failure);
+    }
+
+    [Fact]
+    public async Task Bytes_queued_in_many_pieces_arrive_whole_and_in_order()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var transport = new TcpTransport();
+        await using var connection = await transport.DialAsync(Multiaddr.Parse($"/ip4/127.0.0.1/tcp/{port}")).WithTimeout();
+        using var remote = await listener.AcceptSocketAsync().WithTimeout();
+
+        // Many writes before one flush: the send pump hands the kernel several pipe segments in one gathered send.
+        var data = new byte[4 * 1024 * 1024 + 3];
+        new Random(11).NextBytes(data);
+        var random = new Random(12);
+        var writing = Task.Run(async () =>
+        {
+            for (int offset = 0; offset < data.Length;)
+            {
+                int batch = Math.Min(data.Length - offset, random.Next(1, 700_000));
+                for (int end = offset + batch; offset < end;)
+                {
+                    int n = Math.Min(end - offset, random.Next(1, 70_000));
+                    connection.Output.Write(data.AsSpan(offset, n));
+                    offset += n;
+                }
+                await connection.Output.FlushAsync();
+            }
+        });
+
+        var received = new byte[data.Length];
+        int got = 0;
+        while (got < received.Length)
+        {
+            int n = await remote.ReceiveAsync(received.AsMemory(got), SocketFlags.None).AsTask().WithTimeout();
+            Assert.NotEqual(0, n);
+            got += n;
+        }
+        await writing.WithTimeout();
+        Assert.Equal(data, received);
     }
 }

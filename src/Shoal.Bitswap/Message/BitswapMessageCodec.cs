@@ -186,19 +186,65 @@ public static class BitswapMessageCodec
     }
 
     /// <inheritdoc cref="Decode(ReadOnlySequence{byte})"/>
-    public static BitswapMessage Decode(ReadOnlySpan<byte> body)
+    public static BitswapMessage Decode(ReadOnlySpan<byte> body) => Decode(body, default);
+
+    /// <summary>Decodes like <see cref="Decode(ReadOnlySpan{byte})"/>, but every block's data is a slice of
+    /// <paramref name="body"/> instead of a copy: the body must not be reused afterwards (the blocks keep it alive).
+    /// Used for received messages, whose bytes are already one copy out of the stream.</summary>
+    public static BitswapMessage DecodeShared(ReadOnlyMemory<byte> body) => Decode(body.Span, body);
+
+    /// <summary>Payload blocks (field 3, nearly all of a message's bytes) are parsed here, straight from the body,
+    /// and keep a slice of <paramref name="shared"/> (or a copy when it is empty); the protobuf library copies
+    /// every bytes field, so it only sees the other fields.</summary>
+    private static BitswapMessage Decode(ReadOnlySpan<byte> body, ReadOnlyMemory<byte> shared)
     {
         if (body.Length > BitswapLimits.MaxMessageSize)
             throw new BitswapProtocolException($"message of {body.Length} bytes exceeds the {BitswapLimits.MaxMessageSize} byte limit");
         CheckCounts(body);
+
+        int restLength = 0;
+        var scan = new ProtoScanner(body);
+        while (true)
+        {
+            int start = scan.Consumed;
+            if (!scan.Next(out int field, out int wireType, out _)) break;
+            if (!IsPayload(field, wireType)) restLength += scan.Consumed - start;
+        }
+
         WireMessage pb;
+        List<Block>? payloadBlocks = null;
+        byte[] rest = ArrayPool<byte>.Shared.Rent(Math.Max(1, restLength));
         try
         {
-            pb = WireMessage.Parser.ParseFrom(body);
+            int filled = 0;
+            scan = new ProtoScanner(body);
+            while (true)
+            {
+                int start = scan.Consumed;
+                if (!scan.Next(out int field, out int wireType, out var value)) break;
+                if (IsPayload(field, wireType))
+                {
+                    int valueStart = scan.Consumed - value.Length;
+                    if (ReadPayload(value, valueStart, shared) is { } block) (payloadBlocks ??= []).Add(block);
+                }
+                else
+                {
+                    body[start..scan.Consumed].CopyTo(rest.AsSpan(filled));
+                    filled += scan.Consumed - start;
+                }
+            }
+            try
+            {
+                pb = WireMessage.Parser.ParseFrom(rest.AsSpan(0, filled));
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                throw new BitswapProtocolException($"malformed Bitswap protobuf: {e.Message}", e);
+            }
         }
-        catch (InvalidProtocolBufferException e)
+        finally
         {
-            throw new BitswapProtocolException($"malformed Bitswap protobuf: {e.Message}", e);
+            ArrayPool<byte>.Shared.Return(rest);
         }
 
         var message = new BitswapMessage { PendingBytes = Math.Max(0, pb.PendingBytes) };
@@ -219,12 +265,7 @@ public static class BitswapMessageCodec
             CheckBlockSize(data.Length);
             message.Blocks.Add(Block.Compute(data.Memory, MulticodecCode.DagPb, version: 0));
         }
-        foreach (var payload in pb.Payload)
-        {
-            CheckBlockSize(payload.Data.Length);
-            var prefix = BlockPrefix.Parse(payload.Prefix.Span);
-            if (prefix.Build(payload.Data.Memory) is { } block) message.Blocks.Add(block);
-        }
+        if (payloadBlocks is not null) message.Blocks.AddRange(payloadBlocks);
         foreach (var p in pb.BlockPresences)
         {
             var cid = ReadCid(p.Cid.Span, "block presence");
@@ -233,6 +274,36 @@ public static class BitswapMessageCodec
                 p.Type == WireMessage.Types.BlockPresenceType.DontHave ? BlockPresenceType.DontHave : BlockPresenceType.Have));
         }
         return message;
+    }
+
+    /// <summary>Field 3 (payload) as a length-delimited field; with another wire type the protobuf library would
+    /// skip it as unknown, so it goes there.</summary>
+    private static bool IsPayload(int field, int wireType) => field == 3 && wireType == 2;
+
+    /// <summary>One <c>Block { bytes prefix = 1; bytes data = 2; }</c> at <paramref name="offset"/> in the body: the
+    /// data is hashed to rebuild the CID and kept as a slice of <paramref name="shared"/> (a copy when empty). As in
+    /// proto3, a repeated field's last value wins and unknown fields are skipped.</summary>
+    private static Block? ReadPayload(ReadOnlySpan<byte> value, int offset, ReadOnlyMemory<byte> shared)
+    {
+        var scan = new ProtoScanner(value);
+        ReadOnlySpan<byte> prefixBytes = default;
+        int dataStart = 0, dataLength = 0;
+        while (scan.Next(out int field, out int wireType, out var bytes))
+        {
+            if (wireType != 2) continue;
+            if (field == 1) prefixBytes = bytes;
+            else if (field == 2)
+            {
+                dataStart = scan.Consumed - bytes.Length;
+                dataLength = bytes.Length;
+            }
+        }
+        CheckBlockSize(dataLength);
+        var prefix = BlockPrefix.Parse(prefixBytes);
+        var data = shared.IsEmpty
+            ? value.Slice(dataStart, dataLength).ToArray()
+            : shared.Slice(offset + dataStart, dataLength);
+        return prefix.Build(data);
     }
 
     private static void CheckBlockSize(int length)
@@ -284,16 +355,25 @@ public static class BitswapMessageCodec
     /// <summary>Walks protobuf fields without allocating; length-delimited values are returned, others skipped.</summary>
     private ref struct ProtoScanner(ReadOnlySpan<byte> data)
     {
+        private readonly int _length = data.Length;
         private ReadOnlySpan<byte> _rest = data;
 
-        public bool Next(out int field, out ReadOnlySpan<byte> value)
+        /// <summary>Bytes of the input already walked (the offset of the next field; after a length-delimited field, of
+        /// the end of its value).</summary>
+        public readonly int Consumed => _length - _rest.Length;
+
+        public bool Next(out int field, out ReadOnlySpan<byte> value) => Next(out field, out _, out value);
+
+        public bool Next(out int field, out int wireType, out ReadOnlySpan<byte> value)
         {
             value = default;
             field = 0;
+            wireType = 0;
             if (_rest.IsEmpty) return false;
             ulong tag = ReadVarint();
             field = (int)(tag >> 3);
-            switch ((int)(tag & 7))
+            wireType = (int)(tag & 7);
+            switch (wireType)
             {
                 case 0: ReadVarint(); break;
                 case 1: Skip(8); break;

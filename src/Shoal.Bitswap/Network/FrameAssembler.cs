@@ -3,11 +3,18 @@ using Shoal.Core;
 
 namespace Shoal.Bitswap;
 
-/// <summary>Collects length-prefixed Bitswap messages from a byte stream into a pooled buffer, consuming input as
-/// it arrives (resumable across reads). The length is checked against the 4 MiB limit before renting.</summary>
+/// <summary>Collects length-prefixed Bitswap messages from a byte stream into one buffer each, consuming input as
+/// it arrives (resumable across reads). The length is checked against the 4 MiB limit before any buffer is taken.
+/// A large message gets an array of its own that its blocks then share (decoded without a second copy); a small one
+/// (wants, presences) a pooled buffer returned after decoding.</summary>
 internal sealed class FrameAssembler : IDisposable
 {
+    /// <summary>Messages from this size up are decoded in place: block data that the store keeps dominates them, so the
+    /// one copy out of the stream is the block's final home. Below it, pooling beats a fresh array per want message.</summary>
+    internal const int SharedFrameThreshold = 16 * 1024;
+
     private byte[]? _frame;
+    private bool _shared;
     private int _length;
     private int _filled;
 
@@ -34,7 +41,8 @@ internal sealed class FrameAssembler : IDisposable
                 input = input.Slice(reader.Position);
                 _length = (int)length;
                 _filled = 0;
-                _frame = ArrayPool<byte>.Shared.Rent(Math.Max(1, _length));
+                _shared = _length >= SharedFrameThreshold;
+                _frame = _shared ? GC.AllocateUninitializedArray<byte>(_length) : ArrayPool<byte>.Shared.Rent(Math.Max(1, _length));
             }
             int take = (int)Math.Min(input.Length, _length - _filled);
             input.Slice(0, take).CopyTo(_frame.AsSpan(_filled));
@@ -43,6 +51,11 @@ internal sealed class FrameAssembler : IDisposable
             if (_filled < _length) return;
             var frame = _frame;
             _frame = null;
+            if (_shared)
+            {
+                messages.Add(BitswapMessageCodec.DecodeShared(frame));
+                continue;
+            }
             try
             {
                 messages.Add(BitswapMessageCodec.Decode(frame.AsSpan(0, _length)));
@@ -56,7 +69,7 @@ internal sealed class FrameAssembler : IDisposable
 
     public void Dispose()
     {
-        if (_frame is not null) ArrayPool<byte>.Shared.Return(_frame);
+        if (_frame is not null && !_shared) ArrayPool<byte>.Shared.Return(_frame);
         _frame = null;
     }
 }

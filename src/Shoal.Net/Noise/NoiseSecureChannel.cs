@@ -115,24 +115,14 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
                 {
                     while (!buffer.IsEmpty)
                     {
-                        int chunk = (int)Math.Min(buffer.Length, NoiseFrame.MaxPlaintextLength);
+                        // One frame per pipe segment at most, so plaintext is sealed straight from the pipe's memory
+                        // (a frame straddling two segments had to be copied first). The segment's tail makes a short
+                        // frame; frames of any length up to the maximum are valid.
+                        var first = FirstNonEmptySegment(buffer).Span;
+                        int chunk = Math.Min(first.Length, NoiseFrame.MaxPlaintextLength);
                         var span = output.GetSpan(NoiseFrame.HeaderLength + chunk + NoiseCipherState.TagLength);
                         BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)(chunk + NoiseCipherState.TagLength));
-                        var slice = buffer.Slice(0, chunk);
-                        if (slice.IsSingleSegment)
-                        {
-                            _send.EncryptWithAd(default, slice.FirstSpan, span[NoiseFrame.HeaderLength..]);
-                        }
-                        else
-                        {
-                            var rented = ArrayPool<byte>.Shared.Rent(chunk);
-                            try
-                            {
-                                slice.CopyTo(rented);
-                                _send.EncryptWithAd(default, rented.AsSpan(0, chunk), span[NoiseFrame.HeaderLength..]);
-                            }
-                            finally { ArrayPool<byte>.Shared.Return(rented); }
-                        }
+                        _send.EncryptWithAd(default, first[..chunk], span[NoiseFrame.HeaderLength..]);
                         output.Advance(NoiseFrame.HeaderLength + chunk + NoiseCipherState.TagLength);
                         buffer = buffer.Slice(chunk);
                     }
@@ -149,6 +139,16 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         catch (Exception e) when (e is NoiseException or IOException or InvalidOperationException) { error = e; }
         await reader.CompleteAsync(error).ConfigureAwait(false);
         await output.CompleteAsync(error).ConfigureAwait(false);
+    }
+
+    /// <summary>The sequence's first non-empty segment (empty segments add no bytes, so slicing from the start is unchanged).</summary>
+    private static ReadOnlyMemory<byte> FirstNonEmptySegment(in ReadOnlySequence<byte> buffer)
+    {
+        foreach (var segment in buffer)
+        {
+            if (!segment.IsEmpty) return segment;
+        }
+        return default;
     }
 
     /// <summary>Flushes what the upper layer wrote (briefly), then stops both pumps. Does not dispose the inner transport.</summary>

@@ -13,12 +13,17 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>
     private readonly byte[] _bytes;
     private string? _text;
 
+    /// <summary>The hash of <see cref="_bytes"/>, computed once: CIDs key the wantlists, ledgers and stores, and
+    /// hashing 36 bytes at every lookup was a measurable share of a 1,000-node simulation.</summary>
+    private readonly int _hash;
+
     private Cid(int version, ulong codec, Multihash hash, byte[] bytes)
     {
         Version = version;
         Codec = codec;
         Hash = hash;
         _bytes = bytes;
+        _hash = StableHash.Of(bytes);
     }
 
     public int Version { get; }
@@ -154,14 +159,12 @@ public sealed class Cid : IEquatable<Cid>, IComparable<Cid>
         return Multibase.Encode(encoding, _bytes);
     }
 
-    public bool Equals(Cid? other) => other is not null && _bytes.AsSpan().SequenceEqual(other._bytes);
+    public bool Equals(Cid? other)
+        => ReferenceEquals(this, other) || (other is not null && other._hash == _hash && _bytes.AsSpan().SequenceEqual(other._bytes));
 
     public override bool Equals(object? obj) => obj is Cid c && Equals(c);
 
-    public override int GetHashCode()
-    {
-        return StableHash.Of(_bytes);
-    }
+    public override int GetHashCode() => _hash;
 
     public int CompareTo(Cid? other) => other is null ? 1 : _bytes.AsSpan().SequenceCompareTo(other._bytes);
 

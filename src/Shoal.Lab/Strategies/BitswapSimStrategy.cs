@@ -24,6 +24,7 @@ public sealed class BitswapSimStrategy : SimStrategy
     private readonly Dictionary<PeerId, int> _indexOf = new();
     private PeerId[] _peerIds = [];
     private int _seed;
+    private CatalogLinkExtractor? _links;
 
     public BitswapSimStrategy(PeerDefinition peer)
     {
@@ -44,6 +45,7 @@ public sealed class BitswapSimStrategy : SimStrategy
         _blockIds = new Dictionary<Cid, int>(context.Catalog.Blocks.Count);
         foreach (var b in context.Catalog.Blocks)
             _blockIds[(b.Block ?? throw new InvalidOperationException("the Bitswap strategies need a catalog of real blocks")).Cid] = b.Id;
+        _links = new CatalogLinkExtractor(context.Catalog, _blockIds);
         _peerIds = context.Nodes.Select(n => PeerIdOf(n.Name)).ToArray();
         _indexOf.Clear();
         for (var i = 0; i < _peerIds.Length; i++) _indexOf[_peerIds[i]] = i;
@@ -148,7 +150,7 @@ public sealed class BitswapSimStrategy : SimStrategy
         public void Fetch(ContentPart part)
         {
             var root = _host.Catalog[part.RootId].Block!.Cid;
-            _engine.FetchDag(root, DagPbLinkExtractor.Instance, Now);
+            _engine.FetchDag(root, _s._links!, Now);
             Apply();
         }
 

@@ -103,7 +103,8 @@ public sealed class PeerId : IEquatable<PeerId>
     /// <summary>The CIDv1 text form (<c>bafzaa…</c>/<c>bafzbei…</c>, base32, codec libp2p-key).</summary>
     public string ToCidString() => Cid.Create(1, MulticodecCode.Libp2pKey, Multihash).ToString(MultibaseEncoding.Base32Lower);
 
-    public bool Equals(PeerId? other) => other is not null && other._hash == _hash && other.Multihash.Bytes.Span.SequenceEqual(Multihash.Bytes.Span);
+    public bool Equals(PeerId? other)
+        => ReferenceEquals(this, other) || (other is not null && other._hash == _hash && other.Multihash.Bytes.Span.SequenceEqual(Multihash.Bytes.Span));
     public override bool Equals(object? obj) => Equals(obj as PeerId);
     public override int GetHashCode() => _hash;
     public static bool operator ==(PeerId? a, PeerId? b) => a is null ? b is null : a.Equals(b);

@@ -219,4 +219,80 @@ public class ShoalStrategyTests
         Assert.Contains(CoreDriver.EntriesTo(actions, P1), e => e.Cid == x.Cid && e.SendDontHave);
         Assert.Contains(CoreDriver.EntriesTo(actions, P2), e => e.Cid == x.Cid);
     }
+    [Fact]
+    public void A_small_block_answers_a_want_have_only_when_dont_have_was_asked_a_subscription_hears_have()
+    {
+        var d = new CoreDriver(Shoal);
+        var small = Raw(BitswapDefaults.WantHaveReplaceSize, 11);
+        d.Store.Put(small);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        // P1 subscribes the Shoal way (no DONT_HAVE), as it does at every session peer: a HAVE, not the block
+        // (every holder sending the block would be all duplicates).
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(small.Cid, 1, WantType.Have, false)), d.Now);
+        var toP1 = CoreDriver.MessagesTo(d.Take(), P1);
+        Assert.Empty(toP1.SelectMany(m => m.Blocks));
+        Assert.Contains(toP1.SelectMany(m => m.BlockPresences), p => p.Cid == small.Cid && p.Type == BlockPresenceType.Have);
+        // P2 asks the boxo way (with DONT_HAVE): the block itself saves it a round trip.
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(small.Cid, 1, WantType.Have, true)), d.Now);
+        Assert.Contains(CoreDriver.MessagesTo(d.Take(), P2).SelectMany(m => m.Blocks), b => b.Cid == small.Cid);
+    }
+
+    [Fact]
+    public void Leechers_ask_the_same_one_of_several_seeders_for_a_given_block()
+    {
+        var s1 = SimNet.MakePeerId("seeder-1");
+        var s2 = SimNet.MakePeerId("seeder-2");
+        var blocks = Enumerable.Range(0, 24).Select(i => Raw(5000, 200 + i)).ToDictionary(b => b.Cid);
+        var cids = blocks.Keys.ToArray();
+        var chosen = new List<Dictionary<Cid, PeerId>>();
+        // Leechers with different random orders (different seeds); the seeders' HAVEs reach each in another order.
+        foreach (int seed in new[] { 1, 2, 3 })
+        {
+            var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal, seed));
+            d.Engine.PeerConnected(s1, BitswapProtocolVersion.V120, d.Now);
+            d.Engine.PeerConnected(s2, BitswapProtocolVersion.V120, d.Now);
+            long s = d.Engine.StartSession(d.Now);
+            d.Engine.AddSessionPeers(s, [s1, s2], d.Now);
+            d.Engine.WantBlocks(s, cids, d.Now);
+            d.Take();
+            d.Now += TimeSpan.FromMilliseconds(5);
+            var order = cids.ToArray();
+            new Random(seed).Shuffle(order);
+            d.Engine.MessageReceived(s1, Haves(order), d.Now);
+            d.Engine.MessageReceived(s2, Haves(order.Reverse().ToArray()), d.Now);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.Tick(d.Now);
+            // The first want-blocks went to whichever seeder's HAVEs came first; the windows' next picks are choices.
+            var first = d.Take();
+            d.Engine.MessageReceived(s1, CoreDriver.Blocks(WantBlocksTo(first, s1).Select(c => blocks[c]).ToArray()), d.Now);
+            d.Engine.MessageReceived(s2, CoreDriver.Blocks(WantBlocksTo(first, s2).Select(c => blocks[c]).ToArray()), d.Now);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.Tick(d.Now);
+            var next = d.Take();
+            var map = new Dictionary<Cid, PeerId>();
+            foreach (var c in WantBlocksTo(next, s1)) map.Add(c, s1);
+            foreach (var c in WantBlocksTo(next, s2)) map.Add(c, s2);
+            Assert.NotEmpty(map);
+            chosen.Add(map);
+        }
+        // A block asked by two leechers was asked at the same seeder (which then holds the second copy back), and
+        // both seeders get a share.
+        int common = 0;
+        for (int i = 0; i < chosen.Count; i++)
+        {
+            for (int j = i + 1; j < chosen.Count; j++)
+            {
+                foreach (var (cid, seeder) in chosen[i])
+                {
+                    if (!chosen[j].TryGetValue(cid, out var other)) continue;
+                    common++;
+                    Assert.Equal(seeder, other);
+                }
+            }
+        }
+        Assert.True(common > 0);
+        Assert.Contains(chosen.SelectMany(m => m.Values), p => p.Equals(s1));
+        Assert.Contains(chosen.SelectMany(m => m.Values), p => p.Equals(s2));
+    }
 }

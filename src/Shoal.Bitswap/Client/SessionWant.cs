@@ -56,6 +56,9 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// together ask for different blocks.</summary>
     public int ShoalRank;
 
+    /// <summary>Shoal: a hash of the CID every node computes alike (which seeder to ask for it).</summary>
+    public ulong ShoalKey;
+
     /// <summary>Shoal: nobody was known to hold it at the last idle tick; peers that have not answered may be
     /// asked for the block itself.</summary>
     public bool ShoalProbe;

@@ -111,9 +111,11 @@ public sealed partial class BitswapEngine
         int work;
         if (size >= 0)
         {
-            // A small block answers a want-have directly; Shoal pushes only a HAVE to subscribers when a block arrives
-            // (every subscriber getting the block from every peer that just got it would be all duplicates).
-            bool replace = size <= Options.WantHaveReplaceSize && (answerAbsent || Options.Strategy != BitswapStrategy.Shoal);
+            // A small block answers a want-have directly. Shoal answers only a want-have that asks for DONT_HAVE so:
+            // one without is a subscription (a Shoal client sends it to every session peer, and every holder
+            // sending the block would be all duplicates), answered with a HAVE now or when the block arrives.
+            bool replace = size <= Options.WantHaveReplaceSize
+                && (Options.Strategy != BitswapStrategy.Shoal || (answerAbsent && want.SendDontHave));
             bool sendBlock = want.Type == WantType.Block || replace;
             kind = sendBlock ? ServerTaskKind.SendBlock : ServerTaskKind.SendHave;
             work = sendBlock ? Math.Max(1, size) : PresenceWork(cid);

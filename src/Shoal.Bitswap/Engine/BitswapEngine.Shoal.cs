@@ -32,6 +32,7 @@ public sealed partial class BitswapEngine
             if (isNew)
             {
                 w.ShoalRank = _random.Next();
+                w.ShoalKey = StableKeyShoal(w.Cid.Bytes.Span);
                 foreach (var p in s.Peers) AskPresenceShoal(s, w, p);
             }
             if (w.SentTo is null) QueueUnassignedShoal(s, w);
@@ -226,8 +227,9 @@ public sealed partial class BitswapEngine
                 var pr = w.PresenceOf(p.Id);
                 bool candidate = pr == Presence.Have || (w.ShoalProbe && pr == Presence.Unknown) || (!p.SupportsHave && w.HaveCount == 0 && pr != Presence.DontHave);
                 if (!candidate) continue;
-                // A seeder is asked only for blocks no leecher holds yet: the rest come from leechers.
-                if (seeder && HasLeecherHolder(seeders, w)) continue;
+                // A seeder is asked only for blocks no leecher holds yet (the rest come from leechers), and only for
+                // its share of them when several seeders hold the block.
+                if (seeder && !IsSeederChoiceShoal(seeders, w, p)) continue;
                 if (best is null || BeforeShoal(w, best))
                 {
                     best = w;
@@ -238,15 +240,43 @@ public sealed partial class BitswapEngine
         return (bestS, best);
     }
 
-    /// <summary>Some session peer other than the seeders holds the want.</summary>
-    private static bool HasLeecherHolder(List<PeerState> seeders, SessionWant w)
+    /// <summary>Seeder <paramref name="p"/> should be asked for the want: no leecher holds it, and among the seeders
+    /// that hold it <paramref name="p"/> ranks first for this block (rendezvous hashing on the CID and the peer id).
+    /// Every leecher computes the same ranking, so all ask one seeder for a given block; that seeder sees it already
+    /// uploaded the block and holds the second copy back while the first holder's HAVE moves the want. Leechers
+    /// asking different seeders for one block got both copies whenever one moved the want too late (many-seeders:
+    /// 1.6% duplicates).</summary>
+    private static bool IsSeederChoiceShoal(List<PeerState> seeders, SessionWant w, PeerState p)
     {
         int seederHolders = 0;
+        ulong mine = SeederScoreShoal(w, p);
+        bool first = true;
         foreach (var q in seeders)
         {
-            if (w.PresenceOf(q.Id) == Presence.Have) seederHolders++;
+            if (w.PresenceOf(q.Id) != Presence.Have) continue;
+            seederHolders++;
+            if (!ReferenceEquals(q, p) && q.Connected && SeederScoreShoal(w, q) > mine) first = false;
         }
-        return w.HaveCount > seederHolders;
+        return first && w.HaveCount <= seederHolders;
+    }
+
+    /// <summary>A peer's rank for a block in rendezvous hashing: the same on every node.</summary>
+    private static ulong SeederScoreShoal(SessionWant w, PeerState q)
+    {
+        if (q.ShoalKey == 0) q.ShoalKey = StableKeyShoal(q.Id.Bytes.Span);
+        // splitmix64's finaliser spreads the combined keys so no peer ranks first for a run of similar CIDs.
+        ulong z = w.ShoalKey ^ q.ShoalKey;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9UL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>FNV-1a over the bytes: a hash every node computes alike (string and HashCode hashes are per process).</summary>
+    private static ulong StableKeyShoal(ReadOnlySpan<byte> bytes)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (byte b in bytes) h = (h ^ b) * 1099511628211UL;
+        return h == 0 ? 1 : h;
     }
 
     private static bool BeforeShoal(SessionWant a, SessionWant b)

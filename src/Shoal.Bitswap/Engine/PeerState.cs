@@ -80,4 +80,7 @@ internal sealed class PeerState
 
     /// <summary>Shoal: the peer has asked us for blocks, so it is fetching too (a seeder never asks).</summary>
     public bool ShoalAskedUs;
+
+    /// <summary>Shoal: a hash of the peer id every node computes alike (0 until first needed).</summary>
+    public ulong ShoalKey;
 }

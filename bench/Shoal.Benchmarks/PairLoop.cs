@@ -7,7 +7,8 @@ namespace Shoal.Benchmarks;
 
 /// <summary>
 /// The Shoal pair of <see cref="BitswapPairBenchmarks"/> in a plain loop, for profiling and quick A/B runs: each
-/// transfer (fresh seeder, fresh leecher, 100 MiB) prints wall MiB/s, process CPU per MiB and bytes allocated per MiB.
+/// transfer (fresh seeder, fresh leecher, 100 MiB) prints wall MiB/s, process CPU per MiB (and how many cores that kept
+/// busy: near the core count means the pair is CPU-bound, not waiting on flow control) and bytes allocated per MiB.
 /// Run: dotnet run -c Release --project bench/Shoal.Benchmarks -- pair [transfers]
 /// </summary>
 public static class PairLoop
@@ -46,7 +47,7 @@ public static class PairLoop
             long alloc = GC.GetTotalAllocatedBytes(precise: true) - alloc0;
             double wall = mib / sw.Elapsed.TotalSeconds;
             walls.Add(wall);
-            Console.WriteLine($"transfer {i + 1}: {sw.Elapsed.TotalMilliseconds,7:F0} ms  {wall,7:F1} MiB/s  CPU {cpu.TotalMilliseconds / mib:F3} ms/MiB  alloc {alloc / mib / 1024:F1} KiB/MiB  load {File.ReadAllText("/proc/loadavg").Trim()}");
+            Console.WriteLine($"transfer {i + 1}: {sw.Elapsed.TotalMilliseconds,7:F0} ms  {wall,7:F1} MiB/s  CPU {cpu.TotalMilliseconds / mib:F3} ms/MiB ({cpu / sw.Elapsed:F2} cores busy)  alloc {alloc / mib / 1024:F1} KiB/MiB  load {File.ReadAllText("/proc/loadavg").Trim()}");
         }
         walls.Sort();
         Console.WriteLine($"median {walls[walls.Count / 2]:F1} MiB/s, best {walls[^1]:F1} MiB/s over {transfers} transfers");

@@ -9,12 +9,15 @@ namespace Shoal.Benchmarks;
 /// The Shoal pair of <see cref="BitswapPairBenchmarks"/> in a plain loop, for profiling and quick A/B runs: each
 /// transfer (fresh seeder, fresh leecher, 100 MiB) prints wall MiB/s, process CPU per MiB (and how many cores that kept
 /// busy: near the core count means the pair is CPU-bound, not waiting on flow control) and bytes allocated per MiB.
-/// Run: dotnet run -c Release --project bench/Shoal.Benchmarks -- pair [transfers]
+/// Run: dotnet run -c Release --project bench/Shoal.Benchmarks -- pair [transfers] [seeder MaxOutstandingBytesPerPeer in MiB]
 /// </summary>
 public static class PairLoop
 {
-    public static async Task RunAsync(int transfers)
+    public static async Task RunAsync(int transfers, int? outstandingMiB = null)
     {
+        var seederOptions = BitswapOptions.For(BitswapStrategy.Shoal);
+        if (outstandingMiB is { } o) seederOptions = seederOptions with { MaxOutstandingBytesPerPeer = o * 1024 * 1024 };
+        Console.WriteLine($"seeder MaxOutstandingBytesPerPeer = {seederOptions.MaxOutstandingBytesPerPeer / (1024.0 * 1024):F0} MiB");
         var store = new MemoryBlockStore();
         var data = new byte[BitswapPairBenchmarks.FileSize];
         new Random(1).NextBytes(data);
@@ -26,7 +29,7 @@ public static class PairLoop
             await using var seederHost = new P2pHost(new HostOptions { ListenAddresses = [Multiaddr.Parse("/ip4/127.0.0.1/tcp/0")] });
             await seederHost.StartAsync();
             await using var seederNetwork = new Libp2pBitswapNetwork(seederHost);
-            await using var seeder = new Bitswap.Bitswap(seederNetwork, store, BitswapOptions.For(BitswapStrategy.Shoal));
+            await using var seeder = new Bitswap.Bitswap(seederNetwork, store, seederOptions);
             seeder.Start();
 
             long alloc0 = GC.GetTotalAllocatedBytes(precise: true);

@@ -250,6 +250,71 @@ public class NoiseTests
         Assert.Equal(data, received.ToArray());
     }
 
+    /// <summary>Every frame on <paramref name="wire"/> (which must end), opened with <paramref name="receive"/>.</summary>
+    private static async Task<byte[]> OpenAllAsync(PipeReader wire, NoiseCipherState receive)
+    {
+        var plain = new MemoryStream();
+        var buffer = new byte[NoiseFrame.MaxFrameLength];
+        while (true)
+        {
+            var result = await wire.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+            var sequence = result.Buffer;
+            while (NoiseFrame.TryRead(ref sequence, out var frame))
+            {
+                Assert.InRange(frame.Length, NoiseCipherState.TagLength + 1, NoiseFrame.MaxFrameLength);
+                plain.Write(buffer, 0, receive.DecryptWithAd(default, frame.ToArray(), buffer));
+            }
+            wire.AdvanceTo(sequence.Start, sequence.End);
+            if (result.IsCompleted)
+            {
+                Assert.True(sequence.IsEmpty);
+                return plain.ToArray();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(12)]
+    [InlineData(4096)]
+    [InlineData(NoiseFrame.MaxPlaintextLength)]
+    [InlineData(NoiseFrame.MaxPlaintextLength + 1)]
+    [InlineData(300_000)]
+    public async Task The_sealing_writer_seals_in_place_or_from_staging_for_any_size_hint(int sizeHint)
+    {
+        var (_, iReceive, rSend, _) = TransportKeys();
+        var wire = new Pipe(new PipeOptions(pauseWriterThreshold: 0));
+        var writer = new NoiseSealingWriter(wire.Writer, rSend);
+        var expected = new MemoryStream();
+        var random = new Random(sizeHint);
+        for (int round = 0; round < 40; round++)
+        {
+            var memory = writer.GetMemory(sizeHint);
+            Assert.True(memory.Length >= Math.Max(1, sizeHint));
+            int n = random.Next(0, Math.Min(memory.Length, Math.Max(sizeHint, 100)) + 1); // advancing less than offered is allowed
+            random.NextBytes(memory.Span[..n]);
+            expected.Write(memory.Span[..n]);
+            writer.Advance(n);
+            if (round % 7 == 6) await writer.FlushAsync();
+        }
+        await writer.CompleteAsync(); // seals what was written since the last flush
+        Assert.Equal(expected.ToArray(), await OpenAllAsync(wire.Reader, iReceive));
+    }
+
+    [Fact]
+    public async Task The_sealing_writer_never_makes_a_frame_over_the_maximum()
+    {
+        var (_, iReceive, rSend, _) = TransportKeys();
+        var wire = new Pipe(new PipeOptions(pauseWriterThreshold: 0, minimumSegmentSize: 256 * 1024));
+        var writer = new NoiseSealingWriter(wire.Writer, rSend);
+        var data = new byte[1_000_003];
+        new Random(30).NextBytes(data);
+        writer.Write(data); // GetSpan + Advance in pieces as large as the writer offers: whole frames
+        await writer.FlushAsync();
+        writer.Complete();
+        Assert.Equal(data, await OpenAllAsync(wire.Reader, iReceive));
+    }
+
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input => input;

@@ -319,4 +319,80 @@ public class YamuxTests
         }
         Assert.Equal(message, await reading.WaitAsync(TestHosts.Timeout));
     }
+
+    [Fact]
+    public async Task Bulk_data_meets_an_exhausted_window_and_resumes_on_each_update_intact_and_in_order()
+    {
+        var (session, peer) = Create();
+        await using var _ = session;
+        var stream = await session.OpenStreamAsync();
+        await peer.ReadAsync(); // SYN
+        var data = new byte[1024 * 1024 + 7];
+        new Random(21).NextBytes(data);
+        var writing = stream.Output.WriteAsync(data).AsTask();
+
+        // The initial window, then small uneven grants (each exhausted before the next), then the rest at once.
+        var received = new MemoryStream();
+        long granted = Window;
+        var random = new Random(22);
+        while (received.Length < data.Length)
+        {
+            while (received.Length < granted)
+            {
+                var (header, payload) = await peer.ReadAsync();
+                Assert.Equal((YamuxFrameType.Data, 1u), (header.Type, header.StreamId));
+                Assert.InRange(header.Length, 1u, 64u * 1024);
+                received.Write(payload);
+            }
+            Assert.Equal(granted, received.Length); // never past the window
+            uint grant = received.Length < 600_000 ? (uint)random.Next(1, 70_000) : (uint)(data.Length - received.Length);
+            await peer.SendAsync(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.None, 1, grant));
+            granted = Math.Min(data.Length, granted + grant);
+        }
+        await writing.WaitAsync(TestHosts.Timeout);
+        Assert.Equal(data, received.ToArray());
+    }
+
+    [Fact]
+    public async Task Many_frames_and_a_FIN_in_one_read_reach_the_reader_whole_and_then_end_it()
+    {
+        var (a, b) = MemoryConnection.CreatePair(Multiaddr.Parse("/memory/1"), Multiaddr.Parse("/memory/2"));
+        await using var session = new YamuxSession(a, isClient: true);
+        var data = new byte[Window];
+        new Random(23).NextBytes(data);
+        // Four 64 KiB data frames (the first opens stream 2), then a bare FIN, written as one block of bytes.
+        var wire = new MemoryStream();
+        var header = new byte[YamuxHeader.Size];
+        for (int i = 0; i < 4; i++)
+        {
+            new YamuxHeader(YamuxFrameType.Data, i == 0 ? YamuxFlags.Syn : YamuxFlags.None, 2, 64 * 1024).Write(header);
+            wire.Write(header);
+            wire.Write(data, i * 64 * 1024, 64 * 1024);
+        }
+        new YamuxHeader(YamuxFrameType.Data, YamuxFlags.Fin, 2, 0).Write(header);
+        wire.Write(header);
+        await b.Output.WriteAsync(wire.ToArray());
+
+        var stream = await session.AcceptStreamAsync().AsTask().WaitAsync(TestHosts.Timeout);
+        Assert.Equal(data, await TestHosts.ReadToEndAsync(stream.Input, CancellationToken.None).WaitAsync(TestHosts.Timeout));
+    }
+
+    [Fact]
+    public async Task Data_for_a_stream_whose_reader_is_gone_is_credited_back_to_the_sender()
+    {
+        var (session, peer) = Create();
+        await using var _ = session;
+        await peer.SendAsync(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.Syn, 2, 0));
+        var stream = await session.AcceptStreamAsync().AsTask().WaitAsync(TestHosts.Timeout);
+        await stream.Input.CompleteAsync();
+        // A whole window of data nobody will read: all of it must come back as credit, or the sender stalls forever.
+        for (int i = 0; i < 4; i++) await peer.SendAsync(new YamuxHeader(YamuxFrameType.Data, YamuxFlags.None, 2, 64 * 1024), new byte[64 * 1024]);
+        long credit = 0;
+        while (credit < Window)
+        {
+            var (header, _) = await peer.ReadAsync();
+            if (header.Type == YamuxFrameType.WindowUpdate && header.StreamId == 2) credit += header.Length;
+        }
+        Assert.Equal(Window, credit);
+    }
 }

@@ -5,8 +5,9 @@ using System.IO.Pipelines;
 namespace Shoal.Net;
 
 /// <summary>
-/// A duplex pipe whose bytes travel encrypted in Noise transport frames over an inner pipe. Two pumps (decrypt,
-/// encrypt) owned by this object; backpressure flows through both pipes.
+/// A duplex pipe whose bytes travel encrypted in Noise transport frames over an inner pipe. Writes are sealed in place
+/// in the inner pipe's memory on the writer's thread (<see cref="NoiseSealingWriter"/>); one pump owned by this object
+/// opens received frames. Backpressure flows through the inner pipes and the plaintext input pipe.
 /// </summary>
 public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
 {
@@ -20,10 +21,9 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
     private readonly NoiseCipherState _send;
     private readonly NoiseCipherState _receive;
     private readonly Pipe _plainIn = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
-    private readonly Pipe _plainOut = new(new PipeOptions(pauseWriterThreshold: PauseThreshold, resumeWriterThreshold: PauseThreshold / 2, minimumSegmentSize: PipeSegmentSize, useSynchronizationContext: false));
+    private readonly NoiseSealingWriter _output;
     private readonly CancellationTokenSource _cts = new();
     private readonly Task _decryptLoop;
-    private readonly Task _encryptLoop;
     private int _disposed;
 
     internal NoiseSecureChannel(IDuplexPipe transport, NoiseCipherState send, NoiseCipherState receive, PeerId remotePeer, PublicKey remoteKey, IReadOnlyList<string> remoteMuxers)
@@ -34,8 +34,8 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         RemotePeer = remotePeer;
         RemotePublicKey = remoteKey;
         RemoteStreamMuxers = remoteMuxers;
+        _output = new NoiseSealingWriter(transport.Output, send);
         _decryptLoop = DecryptLoopAsync();
-        _encryptLoop = EncryptLoopAsync();
     }
 
     public PeerId RemotePeer { get; }
@@ -43,7 +43,7 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
     /// <summary>The muxers the peer listed in its Noise extensions (early muxer negotiation), possibly empty.</summary>
     public IReadOnlyList<string> RemoteStreamMuxers { get; }
     public PipeReader Input => _plainIn.Reader;
-    public PipeWriter Output => _plainOut.Writer;
+    public PipeWriter Output => _output;
 
     private async Task DecryptLoopAsync()
     {
@@ -100,65 +100,14 @@ public sealed class NoiseSecureChannel : IDuplexPipe, IAsyncDisposable
         await writer.CompleteAsync(error).ConfigureAwait(false);
     }
 
-    private async Task EncryptLoopAsync()
-    {
-        Exception? error = null;
-        var reader = _plainOut.Reader;
-        var output = _transport.Output;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync(_cts.Token).ConfigureAwait(false);
-                var buffer = result.Buffer;
-                try
-                {
-                    while (!buffer.IsEmpty)
-                    {
-                        // One frame per pipe segment at most, so plaintext is sealed straight from the pipe's memory
-                        // (a frame straddling two segments had to be copied first). The segment's tail makes a short
-                        // frame; frames of any length up to the maximum are valid.
-                        var first = FirstNonEmptySegment(buffer).Span;
-                        int chunk = Math.Min(first.Length, NoiseFrame.MaxPlaintextLength);
-                        var span = output.GetSpan(NoiseFrame.HeaderLength + chunk + NoiseCipherState.TagLength);
-                        BinaryPrimitives.WriteUInt16BigEndian(span, (ushort)(chunk + NoiseCipherState.TagLength));
-                        _send.EncryptWithAd(default, first[..chunk], span[NoiseFrame.HeaderLength..]);
-                        output.Advance(NoiseFrame.HeaderLength + chunk + NoiseCipherState.TagLength);
-                        buffer = buffer.Slice(chunk);
-                    }
-                }
-                finally
-                {
-                    reader.AdvanceTo(buffer.Start);
-                }
-                var flush = await output.FlushAsync(_cts.Token).ConfigureAwait(false);
-                if (flush.IsCompleted || result.IsCompleted) break;
-            }
-        }
-        catch (OperationCanceledException) { }
-        catch (Exception e) when (e is NoiseException or IOException or InvalidOperationException) { error = e; }
-        await reader.CompleteAsync(error).ConfigureAwait(false);
-        await output.CompleteAsync(error).ConfigureAwait(false);
-    }
-
-    /// <summary>The sequence's first non-empty segment (empty segments add no bytes, so slicing from the start is unchanged).</summary>
-    private static ReadOnlyMemory<byte> FirstNonEmptySegment(in ReadOnlySequence<byte> buffer)
-    {
-        foreach (var segment in buffer)
-        {
-            if (!segment.IsEmpty) return segment;
-        }
-        return default;
-    }
-
-    /// <summary>Flushes what the upper layer wrote (briefly), then stops both pumps. Does not dispose the inner transport.</summary>
+    /// <summary>Seals what the upper layer wrote and completes the inner output, then stops the pump. Does not dispose
+    /// the inner transport.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        await _plainOut.Writer.CompleteAsync().ConfigureAwait(false);
-        await Task.WhenAny(_encryptLoop, Task.Delay(TimeSpan.FromSeconds(1))).ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
         _cts.Cancel();
-        await Task.WhenAll(_decryptLoop, _encryptLoop).ConfigureAwait(false);
+        await _decryptLoop.ConfigureAwait(false);
         await _plainIn.Reader.CompleteAsync().ConfigureAwait(false);
         _send.Dispose();
         _receive.Dispose();

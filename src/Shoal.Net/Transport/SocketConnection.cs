@@ -21,10 +21,13 @@ internal sealed class SocketConnection : ITransportConnection
     private const long InputPauseThreshold = 1024 * 1024;
     /// <summary>Block writers when this much output waits for the socket.</summary>
     private const long OutputPauseThreshold = 1024 * 1024;
+    /// <summary>Output pipe segment size: room for four full Noise frames, which the sealing writer builds in place in this
+    /// memory (with the default 4 KiB segments every frame was small and every segment a fresh rental).</summary>
+    private const int OutputSegmentSize = 256 * 1024;
 
     private readonly Socket _socket;
     private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: InputPauseThreshold, resumeWriterThreshold: InputPauseThreshold / 2, useSynchronizationContext: false));
-    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: OutputPauseThreshold, resumeWriterThreshold: OutputPauseThreshold / 2, useSynchronizationContext: false));
+    private readonly Pipe _output = new(new PipeOptions(pauseWriterThreshold: OutputPauseThreshold, resumeWriterThreshold: OutputPauseThreshold / 2, minimumSegmentSize: OutputSegmentSize, useSynchronizationContext: false));
     private readonly CancellationTokenSource _cts = new();
     private readonly List<ArraySegment<byte>> _sendSegments = new(MaxSendSegments);
     private readonly Task _receiveLoop;

@@ -43,6 +43,8 @@ public sealed class YamuxSession : IAsyncDisposable
 
     // Resumable state of a data frame whose payload is still arriving.
     private YamuxStream? _dataStream;
+    /// <summary>Streams given data during the current read of the connection, flushed to their readers after it (read loop only).</summary>
+    private readonly List<YamuxStream> _toFlush = [];
     private long _dataRemaining;
     private YamuxFlags _dataFlags;
 
@@ -173,6 +175,36 @@ public sealed class YamuxSession : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes <paramref name="data"/> as consecutive Data frames of at most <see cref="YamuxOptions.MaxDataFrameSize"/>
+    /// under one hold of the write lock and with one flush: a stream's bulk data wakes the layer below once per batch
+    /// instead of once per frame. The caller has already taken the send window for all of it.</summary>
+    internal async ValueTask WriteDataAsync(uint streamId, ReadOnlySequence<byte> data, YamuxStream stream, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_closed) throw new IOException("Yamux session is closed.");
+            var output = _pipe.Output;
+            var flags = stream.TakeAckPending() ? YamuxFlags.Ack : YamuxFlags.None;
+            while (!data.IsEmpty)
+            {
+                int length = (int)Math.Min(data.Length, Options.MaxDataFrameSize);
+                new YamuxHeader(YamuxFrameType.Data, flags, streamId, (uint)length).Write(output.GetSpan(YamuxHeader.Size));
+                output.Advance(YamuxHeader.Size);
+                flags = YamuxFlags.None;
+                var frame = data.Slice(0, length);
+                foreach (var segment in frame) output.Write(segment.Span);
+                data = data.Slice(frame.End);
+            }
+            var flush = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (flush.IsCompleted) throw new IOException("Yamux connection closed by the peer.");
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     private async Task RunAsync()
     {
         await Task.Yield();
@@ -229,7 +261,7 @@ public sealed class YamuxSession : IAsyncDisposable
                     {
                         if (buffer.IsEmpty) break;
                         long n = Math.Min(buffer.Length, _dataRemaining);
-                        if (_dataStream is not null) await _dataStream.DeliverAsync(buffer.Slice(0, n)).ConfigureAwait(false);
+                        if (_dataStream is not null && _dataStream.Deliver(buffer.Slice(0, n)) && !_toFlush.Contains(_dataStream)) _toFlush.Add(_dataStream);
                         buffer = buffer.Slice(n);
                         _dataRemaining -= n;
                         if (_dataRemaining == 0) FinishDataFrame();
@@ -243,6 +275,9 @@ public sealed class YamuxSession : IAsyncDisposable
             {
                 input.AdvanceTo(buffer.Start, buffer.End);
             }
+            // Streams' readers wake once per read of the connection, not once per frame.
+            foreach (var stream in _toFlush) await stream.FlushDeliveredAsync().ConfigureAwait(false);
+            _toFlush.Clear();
             if (result.IsCompleted)
             {
                 if (_dataRemaining > 0 || !buffer.IsEmpty) throw new IOException("Yamux connection closed in the middle of a frame.");

@@ -14,6 +14,10 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
     /// <summary>Pipe segment size: bulk writes (a 1 MiB Bitswap block) otherwise go in 4 KiB segments, hundreds per
     /// MiB in flight, more than the shared array pool keeps, so most were fresh allocations.</summary>
     private const int PipeSegmentSize = 64 * 1024;
+    /// <summary>Most data one session write carries (split into frames of at most MaxDataFrameSize, one lock, one flush):
+    /// the initial window, so bulk data wakes the Noise layer a few times per MiB while another stream waits at most
+    /// this long for its turn.</summary>
+    private const int MaxWriteBatch = (int)YamuxOptions.InitialWindow;
 
     private readonly YamuxSession _session;
     private readonly YamuxFlowControl _flow;
@@ -25,6 +29,8 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
     private readonly CancellationTokenSource _pumpCts = new();
     private readonly Task _sendPump;
     private bool _ackPending;
+    /// <summary>Bytes delivered since the last flush of the input (read loop only).</summary>
+    private long _unflushed;
     private bool _readerDone;
     private bool _inputWriterDone;
     private volatile bool _finSent;
@@ -94,19 +100,41 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
         lock (_lock) _flow.OnDataReceived(length);
     }
 
-    internal async ValueTask DeliverAsync(ReadOnlySequence<byte> data)
+    /// <summary>Appends received payload to the input without flushing it (the read loop flushes once per read of the
+    /// connection, <see cref="FlushDeliveredAsync"/>). Returns true when bytes await that flush; data for a stream
+    /// nobody reads any more is dropped and its window credited back at once.</summary>
+    internal bool Deliver(ReadOnlySequence<byte> data)
     {
         bool discard;
         lock (_lock) discard = _readerDone || _reset || _inputWriterDone;
         Meter?.AddIn(data.Length);
-        if (!discard)
+        if (discard)
         {
-            foreach (var segment in data) _input.Writer.Write(segment.Span);
-            var flush = await _input.Writer.FlushAsync().ConfigureAwait(false);
-            if (!flush.IsCompleted) return;
+            Credit(data.Length);
+            return false;
         }
+        foreach (var segment in data) _input.Writer.Write(segment.Span);
+        _unflushed += data.Length;
+        return true;
+    }
+
+    /// <summary>Makes delivered bytes visible to the reader. The input pipe has no pause threshold, so this completes at once;
+    /// if the reader completed meanwhile, the bytes are dropped and credited back.</summary>
+    internal async ValueTask FlushDeliveredAsync()
+    {
+        long delivered = _unflushed;
+        _unflushed = 0;
+        bool done;
+        lock (_lock) done = _inputWriterDone;
+        if (done) return; // completing the writer committed them (FIN) or dropped them (reset, session end)
+        var flush = await _input.Writer.FlushAsync().ConfigureAwait(false);
+        if (flush.IsCompleted) Credit(delivered);
+    }
+
+    private void Credit(long length)
+    {
         uint credit;
-        lock (_lock) credit = _finReceived || _reset ? 0 : _flow.OnDiscarded((uint)data.Length);
+        lock (_lock) credit = _finReceived || _reset ? 0 : _flow.OnDiscarded((uint)length);
         if (credit > 0) _session.EnqueueControl(new YamuxHeader(YamuxFrameType.WindowUpdate, YamuxFlags.None, Id, credit), this);
     }
 
@@ -201,7 +229,7 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
                 {
                     while (!buffer.IsEmpty)
                     {
-                        int wanted = (int)Math.Min(buffer.Length, _session.Options.MaxDataFrameSize);
+                        int wanted = (int)Math.Min(buffer.Length, MaxWriteBatch);
                         int granted;
                         while (true)
                         {
@@ -210,7 +238,7 @@ public sealed class YamuxStream : IDuplexPipe, IAsyncDisposable
                             await _windowSignal.WaitAsync(token).ConfigureAwait(false);
                         }
                         var chunk = buffer.Slice(0, granted);
-                        await _session.WriteFrameAsync(new YamuxHeader(YamuxFrameType.Data, YamuxFlags.None, Id, (uint)granted), chunk, this, token).ConfigureAwait(false);
+                        await _session.WriteDataAsync(Id, chunk, this, token).ConfigureAwait(false);
                         Meter?.AddOut(granted);
                         buffer = buffer.Slice(granted);
                     }

@@ -124,7 +124,8 @@ public static class BitswapMessageCodec
             int wl = message.Full ? 2 : 0;
             foreach (var e in message.Wantlist)
             {
-                int entry = 1 + CodedOutputStream.ComputeBytesSize(UnsafeByteOperations.UnsafeWrap(e.Cid.Bytes));
+                int cidLength = e.Cid.Bytes.Length; // sized without wrapping it in a ByteString (the sim sizes every message)
+                int entry = 1 + CodedOutputStream.ComputeLengthSize(cidLength) + cidLength;
                 if (e.Priority != 0) entry += 1 + CodedOutputStream.ComputeInt32Size(e.Priority);
                 if (e.Cancel) entry += 2;
                 if (version >= BitswapProtocolVersion.V120 && !e.Cancel)

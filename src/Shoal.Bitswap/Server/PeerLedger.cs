@@ -7,7 +7,7 @@ internal sealed class PeerLedger
 {
     public readonly Dictionary<Cid, LedgerWant> Wants = [];
     public readonly Dictionary<Cid, ServerTask> Pending = [];
-    public readonly SortedSet<ServerTask> Order = new(ServerTaskOrder.Instance);
+    public readonly ServerTaskQueue Order = new();
 
     /// <summary>Bytes of queued answers: reported to the peer as pendingBytes.</summary>
     public long PendingWork;

@@ -26,7 +26,8 @@ public sealed class FluidNetwork
     private readonly Dictionary<(int From, int To, int Lane), SimConnection> _connections = new();
     private readonly List<SimFlow> _activeFlows = [];
     private readonly List<SimLink> _activeLinks = [];
-    private readonly PriorityQueue<(SimLink Link, int Version), double> _fill = new();
+    private readonly ShareHeap _fill = new();
+    private SimLink[] _linkById = new SimLink[16];
     private readonly bool[] _down_;
     private long _lastAdvanceNs;
     private bool _dirty;
@@ -135,6 +136,8 @@ public sealed class FluidNetwork
     {
         var l = new SimLink(_links.Count, name, capacity);
         _links.Add(l);
+        if (l.Id == _linkById.Length) Array.Resize(ref _linkById, _linkById.Length * 2);
+        _linkById[l.Id] = l;
         return l;
     }
 
@@ -240,7 +243,7 @@ public sealed class FluidNetwork
     private double _totalRate;
 
     /// <summary>Transmissions by the time their last byte leaves at their current rate (entries of an older rate are skipped).</summary>
-    private readonly PriorityQueue<SimFlow, (long FinishNs, int From, int To, int Lane)> _finishes = new();
+    private readonly FinishQueue _finishes = new();
 
     /// <summary>Width of the throughput bins.</summary>
     public const double ThroughputBinSeconds = 0.05;
@@ -272,33 +275,36 @@ public sealed class FluidNetwork
         {
             f.RemainingBytes = RemainingAt(f, now);
             f.UpdatedNs = now;
+            f.Frozen = false;
         }
-        _fill.Clear();
-        foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows)) f.Frozen = false;
+        var fill = _fill;
+        var links = _linkById;
+        fill.Clear();
         foreach (var l in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeLinks))
         {
             l.Remaining = l.Capacity;
             l.Unfrozen = l.Flows.Count;
             l.Version++;
-            _fill.Enqueue((l, l.Version), l.Remaining / l.Unfrozen);
+            fill.Enqueue(l.Remaining / l.Unfrozen, l.Id, l.Version);
         }
-        while (_fill.TryDequeue(out var entry, out _))
+        // Equal shares come out in the runtime PriorityQueue's order (see ShareHeap): the rates depend on it at the last bit.
+        while (fill.TryDequeue(out var id, out var version, out _))
         {
-            var link = entry.Link;
-            if (entry.Version != link.Version || link.Unfrozen == 0) continue;
+            var link = links[id];
+            if (version != link.Version || link.Unfrozen == 0) continue;
             var share = Math.Max(0, link.Remaining) / link.Unfrozen;
             foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(link.Flows))
             {
                 if (f.Frozen) continue;
                 f.Frozen = true;
                 f.Rate = share;
-                foreach (var other in f.Connection.Path)
+                foreach (var other in f.Path)
                 {
                     if (ReferenceEquals(other, link)) continue;
                     other.Remaining -= share;
                     other.Unfrozen--;
                     other.Version++;
-                    if (other.Unfrozen > 0) _fill.Enqueue((other, other.Version), Math.Max(0, other.Remaining) / other.Unfrozen);
+                    if (other.Unfrozen > 0) fill.Enqueue(Math.Max(0, other.Remaining) / other.Unfrozen, other.Id, other.Version);
                 }
             }
             link.Unfrozen = 0;
@@ -311,30 +317,28 @@ public sealed class FluidNetwork
         var now = _events.Now;
         var total = 0.0;
         _finishes.Clear();
-        _finishBuffer.Clear();
         foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeFlows))
         {
             total += f.Rate;
             if (f.Rate <= 0) { f.FinishNs = long.MaxValue; continue; }
             f.FinishNs = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
-            _finishBuffer.Add((f, (f.FinishNs, f.Connection.From, f.Connection.To, f.Connection.Lane)));
+            _finishes.AddUnordered(f, f.FinishNs);
         }
-        _finishes.EnqueueRange(_finishBuffer);
+        _finishes.Heapify();
         _totalRate = total;
     }
 
-    private readonly List<(SimFlow, (long, int, int, int))> _finishBuffer = [];
     private long _scheduledWakeNs = long.MaxValue;
 
     /// <summary>Arms one event at the earliest finish (unless one is already armed for that instant).</summary>
     private void ScheduleWake()
     {
-        while (_finishes.TryPeek(out var f, out var p) && (f.FinishNs != p.FinishNs || f.ActiveIndex < 0)) _finishes.Dequeue();
-        if (!_finishes.TryPeek(out _, out var next)) { _scheduledWakeNs = long.MaxValue; _wakeGeneration++; return; }
-        if (next.FinishNs == _scheduledWakeNs) return;
-        _scheduledWakeNs = next.FinishNs;
+        while (_finishes.TryPeek(out var f, out var finish) && (f.FinishNs != finish || f.ActiveIndex < 0)) _finishes.Dequeue();
+        if (!_finishes.TryPeek(out _, out var nextFinish)) { _scheduledWakeNs = long.MaxValue; _wakeGeneration++; return; }
+        if (nextFinish == _scheduledWakeNs) return;
+        _scheduledWakeNs = nextFinish;
         var generation = ++_wakeGeneration;
-        _events.At(next.FinishNs, () => { if (generation == _wakeGeneration) { _scheduledWakeNs = long.MaxValue; Wake(); } });
+        _events.At(nextFinish, () => { if (generation == _wakeGeneration) { _scheduledWakeNs = long.MaxValue; Wake(); } });
     }
 
     private readonly List<SimFlow> _done = [];
@@ -344,10 +348,10 @@ public sealed class FluidNetwork
         var now = _events.Now;
         _done.Clear();
         // Finishes come out ordered by (time, from, to, lane): equal-time completions run in a stable order.
-        while (_finishes.TryPeek(out var f, out var p) && p.FinishNs <= now)
+        while (_finishes.TryPeek(out var f, out var finish) && finish <= now)
         {
             _finishes.Dequeue();
-            if (f.FinishNs == p.FinishNs && f.ActiveIndex >= 0) _done.Add(f);
+            if (f.FinishNs == finish && f.ActiveIndex >= 0) _done.Add(f);
         }
         if (_done.Count == 0) { MarkDirty(); return; }
         var done = _done.ToArray();

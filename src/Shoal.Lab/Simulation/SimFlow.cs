@@ -10,6 +10,7 @@ public sealed class SimFlow
         RemainingBytes = message.WireBytes;
         StartNs = startNs;
         UpdatedNs = startNs;
+        Path = connection.Path;
         Slots = new int[connection.Path.Length];
     }
 
@@ -23,6 +24,8 @@ public sealed class SimFlow
     public long FinishNs { get; internal set; } = long.MaxValue;
     public double Rate { get; internal set; }
     internal readonly int[] Slots;
+    /// <summary>The connection's links (read straight from the flow in the fair-share loop).</summary>
+    internal readonly SimLink[] Path;
     internal bool Frozen;
     internal int ActiveIndex = -1;
 }

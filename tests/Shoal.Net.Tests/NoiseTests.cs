@@ -315,6 +315,54 @@ public class NoiseTests
         Assert.Equal(data, await OpenAllAsync(wire.Reader, iReceive));
     }
 
+    private static byte[] Seal(NoiseCipherState send, ReadOnlySpan<byte> plaintext)
+    {
+        var frame = new byte[NoiseFrame.HeaderLength + plaintext.Length + NoiseCipherState.TagLength];
+        int n = send.EncryptWithAd(default, plaintext, frame.AsSpan(NoiseFrame.HeaderLength));
+        frame[0] = (byte)(n >> 8);
+        frame[1] = (byte)n;
+        return frame;
+    }
+
+    [Fact]
+    public async Task A_reader_that_examined_everything_waits_for_the_next_frame_and_then_sees_both()
+    {
+        var (iSend, _, _, rReceive) = TransportKeys();
+        var wire = new Pipe();
+        var reader = new NoiseOpeningReader(wire.Reader, rReceive);
+        await wire.Writer.WriteAsync(Seal(iSend, "first "u8));
+        var first = await reader.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+        Assert.Equal("first "u8.ToArray(), first.Buffer.ToArray());
+        reader.AdvanceTo(first.Buffer.Start, first.Buffer.End); // a length prefix, say, that needs more bytes
+
+        var next = reader.ReadAsync().AsTask();
+        var half = Seal(iSend, "second"u8);
+        await wire.Writer.WriteAsync(half.AsMemory(0, 5)); // part of a frame opens nothing
+        await wire.Writer.WriteAsync(half.AsMemory(5));
+        var both = await next.WaitAsync(TestHosts.Timeout);
+        // A reader handed the same bytes again (instead of waiting for the frame) would see only "first " here.
+        Assert.Equal("first second"u8.ToArray(), both.Buffer.ToArray());
+        reader.AdvanceTo(both.Buffer.End);
+
+        await wire.Writer.CompleteAsync();
+        var end = await reader.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout);
+        Assert.True(end.IsCompleted);
+        Assert.True(end.Buffer.IsEmpty);
+    }
+
+    [Fact]
+    public async Task A_connection_closed_in_the_middle_of_a_frame_is_an_error_for_the_reader()
+    {
+        var (iSend, _, _, rReceive) = TransportKeys();
+        var wire = new Pipe();
+        var reader = new NoiseOpeningReader(wire.Reader, rReceive);
+        var frame = Seal(iSend, "cut short"u8);
+        await wire.Writer.WriteAsync(frame.AsMemory(0, frame.Length - 3));
+        await wire.Writer.CompleteAsync();
+        var error = await Assert.ThrowsAsync<NoiseException>(async () => await reader.ReadAsync().AsTask().WaitAsync(TestHosts.Timeout));
+        Assert.Contains("middle of a Noise frame", error.Message);
+    }
+
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input => input;

@@ -129,6 +129,21 @@ public class MessageCodecTests
     }
 
     [Fact]
+    public void A_small_block_in_a_message_that_is_mostly_presences_gets_a_copy_not_the_whole_body()
+    {
+        var msg = new BitswapMessage();
+        msg.Blocks.Add(RawBlock(100, 15));
+        for (int i = 0; i < 2000; i++) msg.BlockPresences.Add(new BlockPresence(RawBlock(8, 1000 + i).Cid, BlockPresenceType.Have));
+        var body = BitswapMessageCodec.Encode(msg);
+        var decoded = BitswapMessageCodec.DecodeShared(body);
+        var block = Assert.Single(decoded.Blocks);
+        Assert.Equal(msg.Blocks[0].Cid, block.Cid);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(block.Data, out var segment));
+        Assert.NotSame(body, segment.Array); // 100 bytes must not keep a 70 KB message alive
+        Assert.Equal(2000, decoded.BlockPresences.Count);
+    }
+
+    [Fact]
     public void A_payload_with_fields_reordered_repeated_and_unknown_decodes_as_protobuf_would()
     {
         var block = RawBlock(3, 13);

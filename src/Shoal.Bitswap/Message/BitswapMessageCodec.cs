@@ -189,9 +189,10 @@ public static class BitswapMessageCodec
     /// <inheritdoc cref="Decode(ReadOnlySequence{byte})"/>
     public static BitswapMessage Decode(ReadOnlySpan<byte> body) => Decode(body, default);
 
-    /// <summary>Decodes like <see cref="Decode(ReadOnlySpan{byte})"/>, but every block's data is a slice of
-    /// <paramref name="body"/> instead of a copy: the body must not be reused afterwards (the blocks keep it alive).
-    /// Used for received messages, whose bytes are already one copy out of the stream.</summary>
+    /// <summary>Decodes like <see cref="Decode(ReadOnlySpan{byte})"/>, but when blocks make up at least half of the
+    /// body, every block's data is a slice of <paramref name="body"/> instead of a copy: the body must not be reused
+    /// afterwards (the blocks keep it alive). Used for received messages, whose bytes are already one copy out of the
+    /// stream. A message that is mostly something else gets copied blocks, so a small block never pins a large body.</summary>
     public static BitswapMessage DecodeShared(ReadOnlyMemory<byte> body) => Decode(body.Span, body);
 
     /// <summary>Payload blocks (field 3, nearly all of a message's bytes) are parsed here, straight from the body,
@@ -204,13 +205,18 @@ public static class BitswapMessageCodec
         CheckCounts(body);
 
         int restLength = 0;
+        long blockBytes = 0;
         var scan = new ProtoScanner(body);
         while (true)
         {
             int start = scan.Consumed;
-            if (!scan.Next(out int field, out int wireType, out _)) break;
+            if (!scan.Next(out int field, out int wireType, out var value)) break;
             if (!IsPayload(field, wireType)) restLength += scan.Consumed - start;
+            else blockBytes += PayloadDataLength(value);
         }
+        // Blocks keep the whole body alive when they share it: only worth it (and only safe against a peer padding
+        // messages around a tiny block) when blocks are most of the body. Otherwise they get copies.
+        if (blockBytes * 2 < body.Length) shared = default;
 
         WireMessage pb;
         List<Block>? payloadBlocks = null;
@@ -280,6 +286,18 @@ public static class BitswapMessageCodec
     /// <summary>Field 3 (payload) as a length-delimited field; with another wire type the protobuf library would
     /// skip it as unknown, so it goes there.</summary>
     private static bool IsPayload(int field, int wireType) => field == 3 && wireType == 2;
+
+    /// <summary>Length of a payload's data field (the last one, as protobuf keeps), without parsing the rest.</summary>
+    private static int PayloadDataLength(ReadOnlySpan<byte> value)
+    {
+        var scan = new ProtoScanner(value);
+        int length = 0;
+        while (scan.Next(out int field, out int wireType, out var bytes))
+        {
+            if (field == 2 && wireType == 2) length = bytes.Length;
+        }
+        return length;
+    }
 
     /// <summary>One <c>Block { bytes prefix = 1; bytes data = 2; }</c> at <paramref name="offset"/> in the body: the
     /// data is hashed to rebuild the CID and kept as a slice of <paramref name="shared"/> (a copy when empty). As in

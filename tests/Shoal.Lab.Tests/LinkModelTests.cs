@@ -13,15 +13,21 @@ public class LinkModelTests
         public readonly FluidNetwork Network;
         public readonly Dictionary<(int, int), long> Arrived = new();
 
-        public Net(double[] up, double[] down, string rtt = "10ms", string? crossCapacity = null, int[]? regions = null, long rateUpdateIntervalNs = 0)
+        public readonly List<(int From, int To, long At)> All = [];
+
+        public Net(double[] up, double[] down, string rtt = "10ms", string? crossCapacity = null, int[]? regions = null, long rateUpdateIntervalNs = 0, bool lazy = false)
         {
             regions ??= new int[up.Length];
             var eps = up.Select((u, i) => new SimEndpoint(i, $"n{i}", $"r{regions[i]}", u, down[i], 0, TimeSpan.Zero)).ToList();
             Quantity.TryParseDuration(rtt, out var r);
             double? cap = crossCapacity is null ? null : (Quantity.TryParseRate(crossCapacity, out var c) ? c : null);
             var links = new List<RegionLinkDefinition> { new("r0", "r0", r, null, 0, TimeSpan.Zero), new("r1", "r1", r, null, 0, TimeSpan.Zero), new("r0", "r1", r, cap, 0, TimeSpan.Zero) };
-            Network = new FluidNetwork(Events, new SimTopology(eps, links), new Random(1)) { RateUpdateIntervalNs = rateUpdateIntervalNs };
-            Network.Delivered += m => Arrived[(m.From, m.To)] = Events.Now;
+            Network = new FluidNetwork(Events, new SimTopology(eps, links), new Random(1)) { RateUpdateIntervalNs = rateUpdateIntervalNs, LazyFairShare = lazy };
+            Network.Delivered += m =>
+            {
+                Arrived[(m.From, m.To)] = Events.Now;
+                All.Add((m.From, m.To, Events.Now));
+            };
         }
 
         public void Send(int from, int to, long bytes, int lane = 0) => Network.Send(new SimMessage(from, to, "x", bytes, "test", lane));
@@ -143,5 +149,46 @@ public class LinkModelTests
         Assert.Equal(0.001 + (1_250_000 - 12_500) / (50 * Mbit), net.At(0, 1), 4);
         // Transfer 2: nothing before 1 ms, 50 Mbit until transfer 1 ends (same bytes sent), then its last 12,500 B at 100 Mbit.
         Assert.Equal(net.At(0, 1) + 12_500 / (100 * Mbit), net.At(0, 2), 4);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Lazy_fair_shares_deliver_at_the_same_times_as_exact_ones(int seed)
+    {
+        // Uneven capacities, two regions with a narrow path between them, hundreds of overlapping transfers.
+        var random = new Random(seed);
+        const int n = 14;
+        var up = Enumerable.Range(0, n).Select(_ => (10 + random.Next(990)) * Mbit).ToArray();
+        var down = Enumerable.Range(0, n).Select(_ => (10 + random.Next(990)) * Mbit).ToArray();
+        var regions = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
+        var sends = Enumerable.Range(0, 400).Select(_ =>
+        {
+            int from = random.Next(n), to = random.Next(n - 1);
+            if (to >= from) to++;
+            return (At: (long)random.Next(200_000_000), From: from, To: to, Bytes: 5_000L + random.Next(3_000_000));
+        }).ToList();
+
+        List<(int From, int To, long At)> Run(bool lazy)
+        {
+            var net = new Net(up, down, rtt: "2ms", crossCapacity: "300Mbit", regions: regions, lazy: lazy);
+            foreach (var x in sends) net.Events.At(x.At, () => net.Send(x.From, x.To, x.Bytes));
+            net.Run();
+            return net.All;
+        }
+
+        var exact = Run(lazy: false);
+        var lazy = Run(lazy: true);
+        Assert.Equal(sends.Count, exact.Count);
+        Assert.Equal(exact.Count, lazy.Count);
+        var byPair = lazy.GroupBy(a => (a.From, a.To)).ToDictionary(g => g.Key, g => g.Select(a => a.At).ToList());
+        foreach (var g in exact.GroupBy(a => (a.From, a.To)))
+        {
+            var times = byPair[g.Key];
+            var expected = g.Select(a => a.At).ToList();
+            for (int i = 0; i < expected.Count; i++)
+                Assert.InRange(times[i], expected[i] - 1_000, expected[i] + 1_000); // within a microsecond: rounding only
+        }
     }
 }

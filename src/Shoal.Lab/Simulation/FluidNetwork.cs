@@ -129,6 +129,10 @@ public sealed class FluidNetwork
     /// Large clusters set it (scenario <c>rateUpdateInterval</c>) to bound the number of recomputations.</summary>
     public long RateUpdateIntervalNs { get; init; }
 
+    /// <summary>Fair shares by <see cref="FillLazily"/> (fast, equal up to rounding) instead of <see cref="FillExactly"/>.
+    /// The simulator sets it with <see cref="RateUpdateIntervalNs"/>: both trade the last bit of exactness for scale.</summary>
+    public bool LazyFairShare { get; init; }
+
     private long _lastRecomputeNs = long.MinValue / 2;
     private bool _recomputePending;
 
@@ -277,6 +281,14 @@ public sealed class FluidNetwork
             f.UpdatedNs = now;
             f.Frozen = false;
         }
+        if (LazyFairShare) FillLazily();
+        else FillExactly();
+    }
+
+    /// <summary>Progressive filling with one heap entry per change of a link's share: the reference, whose ties (and so
+    /// last bits) every scenario's report depends on.</summary>
+    private void FillExactly()
+    {
         var fill = _fill;
         var links = _linkById;
         fill.Clear();
@@ -305,6 +317,48 @@ public sealed class FluidNetwork
                     other.Unfrozen--;
                     other.Version++;
                     if (other.Unfrozen > 0) fill.Enqueue(Math.Max(0, other.Remaining) / other.Unfrozen, other.Id, other.Version);
+                }
+            }
+            link.Unfrozen = 0;
+        }
+    }
+
+    /// <summary>Progressive filling with lazy heap keys: a link's fair share only grows while others saturate (the flows
+    /// they freeze got less than its share), so its key stays a lower bound and is refreshed only when it reaches the
+    /// top. One heap entry per link instead of one per frozen flow and link: several times faster with thousands of
+    /// transmissions. Same max-min rates up to rounding; equal shares may be taken in another order, so the last bits
+    /// (and a nanosecond here and there) can differ from <see cref="FillExactly"/>.</summary>
+    private void FillLazily()
+    {
+        var fill = _fill;
+        var links = _linkById;
+        fill.Clear();
+        foreach (var l in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_activeLinks))
+        {
+            l.Remaining = l.Capacity;
+            l.Unfrozen = l.Flows.Count;
+            fill.Enqueue(l.Remaining / l.Unfrozen, l.Id, 0);
+        }
+        while (fill.TryDequeue(out var id, out _, out var key))
+        {
+            var link = links[id];
+            if (link.Unfrozen == 0) continue;
+            var share = Math.Max(0, link.Remaining) / link.Unfrozen;
+            if (share > key)
+            {
+                fill.Enqueue(share, id, 0); // grew since queued: back in at its current share
+                continue;
+            }
+            foreach (var f in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(link.Flows))
+            {
+                if (f.Frozen) continue;
+                f.Frozen = true;
+                f.Rate = share;
+                foreach (var other in f.Path)
+                {
+                    if (ReferenceEquals(other, link)) continue;
+                    other.Remaining -= share;
+                    other.Unfrozen--;
                 }
             }
             link.Unfrozen = 0;

@@ -53,7 +53,8 @@ public sealed class SimulationRun
         _nodes = ClusterNode.Expand(_scenario.Cluster);
         var n = _nodes.Count;
         var topology = SimTopology.FromCluster(_scenario.Cluster, _nodes, _strategy.UsesRegistry);
-        Network = new FluidNetwork(Events, topology, new Random(random.Next())) { RateUpdateIntervalNs = VirtualClock.FromTimeSpan(_scenario.RateUpdateInterval) };
+        var interval = VirtualClock.FromTimeSpan(_scenario.RateUpdateInterval);
+        Network = new FluidNetwork(Events, topology, new Random(random.Next())) { RateUpdateIntervalNs = interval, LazyFairShare = interval > 0 };
         Network.Delivered += OnDelivered;
         Network.TransmissionFinished += (m, s, e) => Artifacts.AddTransfer(new TransferSpan(m.From, m.To, VirtualClock.ToSeconds(s), VirtualClock.ToSeconds(e), m.WireBytes, m.Kind));
         var registryIndex = _strategy.UsesRegistry ? n : -1;

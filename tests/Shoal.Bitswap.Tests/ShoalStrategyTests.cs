@@ -295,4 +295,67 @@ public class ShoalStrategyTests
         Assert.Contains(chosen.SelectMany(m => m.Values), p => p.Equals(s1));
         Assert.Contains(chosen.SelectMany(m => m.Values), p => p.Equals(s2));
     }
+    [Fact]
+    public void Leaves_of_a_small_layer_do_not_go_before_leaves_of_a_big_one()
+    {
+        // Layer A: 12 leaves right under its root (depth 1). Layer B: 40 leaves under 5 inner nodes (depth 2).
+        var a = TestDags.Import(TestDags.RandomBytes(12 * 1000, 31), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 16 });
+        var b = TestDags.Import(TestDags.RandomBytes(40 * 1000, 32), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
+        var all = a.Blocks.Concat(b.Blocks).ToDictionary(x => x.Cid);
+        var leafOf = new DagPbLinkExtractor();
+        bool IsLeaf(Cid c)
+        {
+            var links = new List<Cid>();
+            leafOf.GetLinks(all[c], links);
+            return links.Count == 0;
+        }
+        var aLeaves = a.Blocks.Select(x => x.Cid).Where(IsLeaf).ToHashSet();
+        var bLeaves = b.Blocks.Select(x => x.Cid).Where(IsLeaf).ToHashSet();
+
+        var d = new CoreDriver(Shoal);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(Raw(10, 30).Cid, 1, WantType.Have, false)), d.Now);
+        d.Engine.FetchDag(a.Root, DagPbLinkExtractor.Instance, d.Now);
+        d.Engine.FetchDag(b.Root, DagPbLinkExtractor.Instance, d.Now);
+
+        // P1 holds everything. It answers for roots, inner nodes and one leaf of each layer (so each session knows
+        // its leaf depth) and serves what it is asked; the other leaves' HAVEs are held back.
+        var heldBack = new List<Cid>();
+        var firstLeaf = new HashSet<Cid> { aLeaves.First(), bLeaves.First() };
+        for (int round = 0; round < 20; round++)
+        {
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.Tick(d.Now);
+            var actions = d.Take();
+            var entries = CoreDriver.EntriesTo(actions, P1).Where(e => !e.Cancel).ToList();
+            if (entries.Count == 0) break;
+            var haves = new List<Cid>();
+            foreach (var e in entries.Where(e => e.WantType == WantType.Have))
+            {
+                if ((aLeaves.Contains(e.Cid) || bLeaves.Contains(e.Cid)) && !firstLeaf.Contains(e.Cid)) heldBack.Add(e.Cid);
+                else haves.Add(e.Cid);
+            }
+            var served = entries.Where(e => e.WantType == WantType.Block).Select(e => all[e.Cid]).ToArray();
+            if (served.Length > 0) d.Engine.MessageReceived(P1, CoreDriver.Blocks(served), d.Now);
+            if (haves.Count > 0) d.Engine.MessageReceived(P1, Haves(haves.ToArray()), d.Now);
+        }
+        Assert.Equal(aLeaves.Count + bLeaves.Count - 2, heldBack.Count);
+
+        // Every leaf is now known to be at P1. Its HAVEs name layer A's first: those fill the window at once.
+        var ordered = heldBack.OrderBy(c => bLeaves.Contains(c)).ToArray();
+        d.Engine.MessageReceived(P1, Haves(ordered), d.Now);
+        var first = WantBlocksTo(d.Take(), P1);
+        Assert.All(first, c => Assert.Contains(c, aLeaves));
+        Assert.True(first.Count < aLeaves.Count - 1 - 2, "layer A must still have leaves waiting");
+
+        // The window opens: the next picks are the rarest leaves in this node's random order, from both layers
+        // (ranking depth first took all of layer A's before any of B's).
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(P1, CoreDriver.Blocks(first.Select(c => all[c]).ToArray()), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var next = WantBlocksTo(d.Take(), P1);
+        Assert.NotEmpty(next);
+        Assert.Contains(next, c => bLeaves.Contains(c));
+    }
 }

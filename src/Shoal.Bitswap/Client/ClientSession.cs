@@ -30,6 +30,10 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     /// <summary>CIDs this DAG session has already seen, so shared subtrees are fetched once.</summary>
     public readonly HashSet<Cid> Seen = [];
 
+    /// <summary>Shoal: depth of the shallowest block without links received so far (a leaf); wants at least this deep
+    /// are leaves too (UnixFS keeps a file's leaves at one depth), shallower ones are inner nodes.</summary>
+    public int ShoalLeafDepth = int.MaxValue;
+
     /// <summary>DAG walk concurrency (0 = every link at once): like Kubo's merkledag walk, only this many blocks
     /// are requested at a time; the rest wait in <see cref="Held"/>, in the order the walk met them.</summary>
     public int WalkLimit;

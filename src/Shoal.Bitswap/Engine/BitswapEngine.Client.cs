@@ -205,6 +205,7 @@ public sealed partial class BitswapEngine
             CloseSessionCore(s);
             return;
         }
+        if (links.Count == 0 && depth > 0 && depth < s.ShoalLeafDepth) s.ShoalLeafDepth = depth;
         foreach (var c in links)
         {
             if (s.Closed) return;

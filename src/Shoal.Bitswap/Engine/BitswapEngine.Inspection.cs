@@ -12,4 +12,22 @@ public sealed partial class BitswapEngine
         foreach (var cid in _interest.Keys) list.Add(cid);
         return list;
     }
+
+    /// <summary>Tests: null when the index of peers with queued answers lists exactly the connected peers whose ledger
+    /// has answers, in peer-list order; otherwise what is wrong.</summary>
+    internal string? CheckPeersWithAnswers()
+    {
+        var expected = new List<PeerState>();
+        foreach (var p in _peerList)
+        {
+            if (p.Ledger.Order.Count > 0) expected.Add(p);
+        }
+        var actual = _peersWithAnswers.InConnectionOrder;
+        if (expected.Count != actual.Count) return $"{actual.Count} peers indexed, {expected.Count} have answers queued";
+        for (int i = 0; i < expected.Count; i++)
+        {
+            if (!ReferenceEquals(expected[i], actual[i])) return $"entry {i} is {actual[i].Id}, expected {expected[i].Id}";
+        }
+        return null;
+    }
 }

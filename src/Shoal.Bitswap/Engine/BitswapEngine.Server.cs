@@ -175,7 +175,8 @@ public sealed partial class BitswapEngine
         while (_envelopesInFlight < Options.MaxConcurrentEnvelopes)
         {
             PeerState? best = null;
-            foreach (var p in _peerList)
+            // Only peers with answers queued, in peer-list order (the others are skipped below anyway).
+            foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
                 if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer) continue;

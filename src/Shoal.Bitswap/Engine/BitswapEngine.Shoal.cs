@@ -230,7 +230,7 @@ public sealed partial class BitswapEngine
                 // A seeder is asked only for blocks no leecher holds yet (the rest come from leechers), and only for
                 // its share of them when several seeders hold the block.
                 if (seeder && !IsSeederChoiceShoal(seeders, w, p)) continue;
-                if (best is null || BeforeShoal(w, best))
+                if (best is null || BeforeShoal(w, s, best, bestS!))
                 {
                     best = w;
                     bestS = s;
@@ -279,9 +279,15 @@ public sealed partial class BitswapEngine
         return h == 0 ? 1 : h;
     }
 
-    private static bool BeforeShoal(SessionWant a, SessionWant b)
+    /// <summary>Inner DAG nodes (of any session) before leaves, shallower inner nodes first; then the fewest holders;
+    /// then this node's random order. Leaves of different layers rank alike whatever their depth: ranking a small
+    /// layer's leaves (depth 1) before a big one's (depth 2) made every leecher fetch the same few layers first, and
+    /// when those ran out the seeder had nothing fresh to send (image-32: idle 60 ms at 0.6 s).</summary>
+    private static bool BeforeShoal(SessionWant a, ClientSession sa, SessionWant b, ClientSession sb)
     {
-        if (a.Depth != b.Depth) return a.Depth < b.Depth;
+        bool aLeaf = a.Depth >= sa.ShoalLeafDepth, bLeaf = b.Depth >= sb.ShoalLeafDepth;
+        if (aLeaf != bLeaf) return bLeaf;
+        if (!aLeaf && a.Depth != b.Depth) return a.Depth < b.Depth;
         if (a.HaveCount != b.HaveCount) return a.HaveCount < b.HaveCount;
         return a.ShoalRank < b.ShoalRank;
     }

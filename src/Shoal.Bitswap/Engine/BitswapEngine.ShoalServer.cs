@@ -52,7 +52,8 @@ public sealed partial class BitswapEngine
         {
             PeerState? best = null;
             bool bestFresh = false;
-            foreach (var p in _peerList)
+            // Only peers with answers queued, in peer-list order (the others are skipped below anyway).
+            foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
                 if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;

@@ -18,6 +18,8 @@ public sealed partial class BitswapEngine
     private readonly List<BitswapAction> _actions = [];
     private readonly Dictionary<PeerId, PeerState> _peers = [];
     private readonly List<PeerState> _peerList = [];
+    private readonly PeersWithAnswers _peersWithAnswers = new();
+    private long _nextPeerOrdinal;
     private TimeSpan _now;
     private int _depth;
 
@@ -74,7 +76,7 @@ public sealed partial class BitswapEngine
         }
         else if (!peer.Equals(Self))
         {
-            var state = new PeerState(peer, version, _random.NextInt64(), now);
+            var state = NewPeerState(peer, version, now);
             _peers.Add(peer, state);
             _peerList.Add(state);
             Stats.Peers = _peerList.Count;
@@ -118,7 +120,7 @@ public sealed partial class BitswapEngine
         if (!_peers.TryGetValue(peer, out var state))
         {
             // A peer that wrote before the host reported it: assume the current protocol.
-            state = new PeerState(peer, BitswapProtocolVersion.V120, _random.NextInt64(), now);
+            state = NewPeerState(peer, BitswapProtocolVersion.V120, now);
             _peers.Add(peer, state);
             _peerList.Add(state);
             Stats.Peers = _peerList.Count;
@@ -191,6 +193,13 @@ public sealed partial class BitswapEngine
         {
             _depth--;
         }
+    }
+
+    private PeerState NewPeerState(PeerId peer, BitswapProtocolVersion version, TimeSpan now)
+    {
+        var state = new PeerState(peer, version, _random.NextInt64(), now) { Ordinal = _nextPeerOrdinal++ };
+        state.Ledger.Attach(_peersWithAnswers, state);
+        return state;
     }
 
     private void Emit(BitswapAction action) => _actions.Add(action);

@@ -18,6 +18,9 @@ internal sealed class PeerState
     public readonly PeerId Id;
     public BitswapProtocolVersion Version;
     public readonly long Tiebreak;
+
+    /// <summary>Creation order in the engine (its peer list keeps this order): orders <see cref="PeersWithAnswers"/>.</summary>
+    public long Ordinal;
     public readonly TimeSpan ConnectedAt;
     public bool Connected = true;
 

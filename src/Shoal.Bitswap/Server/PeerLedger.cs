@@ -23,11 +23,24 @@ internal sealed class PeerLedger
     public long BlocksSent;
     public long BytesSent;
 
+    /// <summary>The engine's set of peers with answers queued, and the peer this ledger belongs to (null in a bare ledger).</summary>
+    private PeersWithAnswers? _index;
+    private PeerState? _owner;
+
+    /// <summary>Keeps <paramref name="index"/> listing <paramref name="owner"/> exactly while this ledger has answers queued.</summary>
+    public void Attach(PeersWithAnswers index, PeerState owner)
+    {
+        _index = index;
+        _owner = owner;
+        if (Order.Count > 0) index.Add(owner);
+    }
+
     public void AddTask(ServerTask task)
     {
         Pending[task.Cid] = task;
         Order.Add(task);
         PendingWork += task.Work;
+        if (Order.Count == 1) _index?.Add(_owner!);
     }
 
     public void RemoveTask(ServerTask task)
@@ -35,6 +48,7 @@ internal sealed class PeerLedger
         Pending.Remove(task.Cid);
         Order.Remove(task);
         PendingWork -= task.Work;
+        if (Order.Count == 0) _index?.Remove(_owner!);
     }
 
     public void Clear()
@@ -43,5 +57,6 @@ internal sealed class PeerLedger
         Pending.Clear();
         Order.Clear();
         PendingWork = 0;
+        _index?.Remove(_owner!);
     }
 }

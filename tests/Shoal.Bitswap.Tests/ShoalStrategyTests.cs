@@ -321,6 +321,7 @@ public class ShoalStrategyTests
         // P1 holds everything. It answers for roots, inner nodes and one leaf of each layer (so each session knows
         // its leaf depth) and serves what it is asked; the other leaves' HAVEs are held back.
         var heldBack = new List<Cid>();
+        int servedLeaves = 0; // asked as want-blocks from the parent's sender while the leaf depth was unknown
         var firstLeaf = new HashSet<Cid> { aLeaves.First(), bLeaves.First() };
         for (int round = 0; round < 20; round++)
         {
@@ -336,17 +337,19 @@ public class ShoalStrategyTests
                 else haves.Add(e.Cid);
             }
             var served = entries.Where(e => e.WantType == WantType.Block).Select(e => all[e.Cid]).ToArray();
+            servedLeaves += served.Count(x => (aLeaves.Contains(x.Cid) || bLeaves.Contains(x.Cid)) && !firstLeaf.Contains(x.Cid));
             if (served.Length > 0) d.Engine.MessageReceived(P1, CoreDriver.Blocks(served), d.Now);
             if (haves.Count > 0) d.Engine.MessageReceived(P1, Haves(haves.ToArray()), d.Now);
         }
-        Assert.Equal(aLeaves.Count + bLeaves.Count - 2, heldBack.Count);
+        Assert.Equal(aLeaves.Count + bLeaves.Count - 2 - servedLeaves, heldBack.Count);
+        heldBack.RemoveAll(c => d.Engine.IsWanted(c) is false);
 
         // Every leaf is now known to be at P1. Its HAVEs name layer A's first: those fill the window at once.
         var ordered = heldBack.OrderBy(c => bLeaves.Contains(c)).ToArray();
         d.Engine.MessageReceived(P1, Haves(ordered), d.Now);
         var first = WantBlocksTo(d.Take(), P1);
         Assert.All(first, c => Assert.Contains(c, aLeaves));
-        Assert.True(first.Count < aLeaves.Count - 1 - 2, "layer A must still have leaves waiting");
+        Assert.True(first.Count < heldBack.Count(aLeaves.Contains), "layer A must still have leaves waiting");
 
         // The window opens: the next picks are the rarest leaves in this node's random order, from both layers
         // (ranking depth first took all of layer A's before any of B's).
@@ -357,5 +360,35 @@ public class ShoalStrategyTests
         var next = WantBlocksTo(d.Take(), P1);
         Assert.NotEmpty(next);
         Assert.Contains(next, c => bLeaves.Contains(c));
+    }
+    [Fact]
+    public void The_peer_that_sent_a_block_is_asked_for_its_inner_children_before_saying_have()
+    {
+        // Root -> 5 inner nodes -> 40 leaves.
+        var dag = TestDags.Import(TestDags.RandomBytes(40 * 1000, 33), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
+        var all = dag.Blocks.ToDictionary(x => x.Cid);
+        var rootLinks = new List<Cid>();
+        DagPbLinkExtractor.Instance.GetLinks(all[dag.Root], rootLinks);
+        var d = new CoreDriver(Shoal);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.FetchDag(dag.Root, DagPbLinkExtractor.Instance, d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(P1, Haves(dag.Root), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        Assert.Equal([dag.Root], WantBlocksTo(d.Take(), P1));
+
+        // P1 sends the root: its children go to P1 as want-blocks at once (no HAVE round trip first), and to
+        // nobody else; P2 only hears want-haves.
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(P1, CoreDriver.Blocks(all[dag.Root]), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var actions = d.Take();
+        var toP1 = WantBlocksTo(actions, P1);
+        Assert.NotEmpty(toP1);
+        Assert.All(toP1, c => Assert.Contains(c, rootLinks));
+        Assert.Empty(WantBlocksTo(actions, P2));
     }
 }

@@ -56,6 +56,10 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// together ask for different blocks.</summary>
     public int ShoalRank;
 
+    /// <summary>Shoal: the peer that sent this block's parent; it very likely holds the block too, so it may be asked
+    /// for it before its HAVE comes back.</summary>
+    public PeerState? ShoalParentFrom;
+
     /// <summary>Shoal: a hash of the CID every node computes alike (which seeder to ask for it).</summary>
     public ulong ShoalKey;
 

@@ -144,7 +144,7 @@ public sealed partial class BitswapEngine
             DeliverLocal(s, local, depth);
             return;
         }
-        var w = new SessionWant(cid, s.NextPriority--, depth);
+        var w = new SessionWant(cid, s.NextPriority--, depth) { ShoalParentFrom = _shoalParentFrom };
         s.Wants.Add(cid, w);
         if (!_interest.TryGetValue(cid, out var list)) _interest[cid] = list = [];
         list.Add(s);
@@ -681,7 +681,9 @@ public sealed partial class BitswapEngine
         s.ConsecutiveTicks = 0;
         if (!s.PeerSet.Contains(from.Id)) AddPeerToSession(s, from);
         Emit(new BlockDelivered(s.Id, block));
+        _shoalParentFrom = from;
         ExpandLinks(s, block, w.Depth);
+        _shoalParentFrom = null;
         if (s.Closed) return;
         if (s.Wants.Count > 0) ResetIdleTick(s);
         CheckCompleted(s);

@@ -14,6 +14,9 @@ namespace Shoal.Bitswap;
 public sealed partial class BitswapEngine
 {
     private bool _shoalAssignNeeded;
+
+    /// <summary>While a received block's links become wants: the peer that sent it.</summary>
+    private PeerState? _shoalParentFrom;
     private readonly List<PeerState> _shoalOpen = [];
     private readonly List<PeerState> _shoalSeeders = [];
 
@@ -225,7 +228,13 @@ public sealed partial class BitswapEngine
                 var w = list[i];
                 if (w.SentTo is not null) continue;
                 var pr = w.PresenceOf(p.Id);
-                bool candidate = pr == Presence.Have || (w.ShoalProbe && pr == Presence.Unknown) || (!p.SupportsHave && w.HaveCount == 0 && pr != Presence.DontHave);
+                // An inner node (or any block while the session has not seen a leaf) may go to the peer that sent its
+                // parent before that peer's HAVE comes back: discovering each DAG level by want-have, HAVE, want-block
+                // cost a round trip more per level (three-regions: 8.8 -> 8.3 s; for leaves it only piled them on the
+                // seeder: image-32 2.97 s).
+                bool candidate = pr == Presence.Have
+                    || (pr == Presence.Unknown && (w.ShoalProbe || (ReferenceEquals(w.ShoalParentFrom, p) && w.Depth < s.ShoalLeafDepth)))
+                    || (!p.SupportsHave && w.HaveCount == 0 && pr != Presence.DontHave);
                 if (!candidate) continue;
                 // A seeder is asked only for blocks no leecher holds yet (the rest come from leechers), and only for
                 // its share of them when several seeders hold the block.

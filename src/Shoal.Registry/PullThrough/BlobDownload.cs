@@ -165,23 +165,21 @@ public sealed class BlobDownload
         old.TrySetResult();
     }
 
-    /// <summary>How many bytes from <paramref name="position"/> a reader may take now, and a task that
-    /// completes at the next change; throws the download's failure.</summary>
-    internal long Readable(long position, out Task changed)
+    /// <summary>How many bytes from <paramref name="position"/> a reader may take now, whether the download is
+    /// complete (so 0 readable means the end), and a task that completes at the next change; throws the download's
+    /// failure. All three come from one snapshot: a reader that asked "complete?" separately could see 0 readable
+    /// (the last byte still held back), then completion, and end one byte short.</summary>
+    internal long Readable(long position, out bool complete, out Task changed)
     {
         lock (_gate)
         {
             changed = _changed.Task;
             if (_failure is not null) throw new IOException($"download of {Digest} failed: {_failure.Message}", _failure);
+            complete = _complete;
             var written = Volatile.Read(ref _written);
-            var limit = _complete ? written : written - 1; // hold back the last byte until verified
+            var limit = complete ? written : written - 1; // hold back the last byte until verified
             return Math.Max(0, limit - position);
         }
-    }
-
-    internal bool IsComplete
-    {
-        get { lock (_gate) return _complete; }
     }
 
     private int _readers;

@@ -16,6 +16,10 @@ public sealed class RegistryMirror : IAsyncDisposable
     /// <summary>Response copy buffer: Kestrel's own write chunks are of this order.</summary>
     private const int CopyBufferSize = 64 * 1024;
 
+    /// <summary>One more try on a fresh connection after a reset or refused one: enough for a pooled connection the
+    /// upstream closed or a listener briefly overwhelmed, without hammering an upstream that is really down.</summary>
+    private const int UpstreamTransientRetries = 1;
+
     private readonly RegistryMirrorOptions _options;
     private readonly IBlobSwarm _swarm;
     private readonly ManifestStore _manifests;
@@ -344,7 +348,7 @@ public sealed class RegistryMirror : IAsyncDisposable
                     if (offset > 0) await SkipAsync(stream, offset, ct).ConfigureAwait(false); // the upstream ignored our Range
                 }
                 return (stream, total);
-            }));
+            }, TransientRetries: UpstreamTransientRetries));
         return origins;
     }
 

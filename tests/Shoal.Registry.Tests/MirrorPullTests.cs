@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 
 namespace Shoal.Registry.Tests;
 
@@ -7,6 +8,8 @@ namespace Shoal.Registry.Tests;
 public sealed class MirrorPullTests(UpstreamFixture upstream) : IClassFixture<UpstreamFixture>, IAsyncLifetime
 {
     private readonly TempDirectory _dir = new();
+    private readonly LogCapture _log = new();
+    private ILoggerFactory _logs = null!;
     private RegistryMirrorHost _mirror = null!;
     private HttpClient _client = null!;
     private const string Repo = UpstreamFixture.Repository;
@@ -18,7 +21,7 @@ public sealed class MirrorPullTests(UpstreamFixture upstream) : IClassFixture<Up
             Listen = "127.0.0.1:0",
             DefaultUpstream = upstream.Registry.Url,
             DataDirectory = _dir.Path,
-        });
+        }, loggerFactory: _logs = _log.Factory());
         _client = MirrorClient.For(_mirror);
     }
 
@@ -26,6 +29,7 @@ public sealed class MirrorPullTests(UpstreamFixture upstream) : IClassFixture<Up
     {
         _client.Dispose();
         await _mirror.DisposeAsync();
+        _logs.Dispose();
         _dir.Dispose();
     }
 
@@ -70,8 +74,12 @@ public sealed class MirrorPullTests(UpstreamFixture upstream) : IClassFixture<Up
     {
         foreach (var blob in upstream.Image.Blobs)
         {
-            using var response = await _client.GetAsync($"/v2/{Repo}/blobs/{blob.Digest}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            HttpResponseMessage response;
+            try { response = await _client.GetAsync($"/v2/{Repo}/blobs/{blob.Digest}"); }
+            catch (HttpRequestException e) { throw new HttpRequestException($"{e.Message} (mirror log:\n{_log})", e); }
+            using var _ = response;
+            Assert.True(response.StatusCode == HttpStatusCode.OK,
+                $"{(int)response.StatusCode} for {blob.Digest}: {await response.Content.ReadAsStringAsync()} (mirror log:\n{_log})");
             Assert.Equal(blob.Digest, MirrorClient.Header(response, "Docker-Content-Digest"));
             var bytes = await response.Content.ReadAsByteArrayAsync();
             Assert.Equal(blob.Digest, TestImage.DigestOf(bytes));

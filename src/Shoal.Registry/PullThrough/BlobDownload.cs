@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace Shoal.Registry;
@@ -19,6 +20,7 @@ public sealed class BlobDownload
     private readonly TaskCompletionSource _verified = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _written;
+    private long _total = -1; // the blob's length once an origin has told it; written by the download loop only
     private Exception? _failure;
     private bool _complete;
 
@@ -48,43 +50,27 @@ public sealed class BlobDownload
     {
         using var hasher = Digest.CreateHasher();
         var buffer = new byte[ChunkSize];
-        long total = -1;
         var done = false;
         var usedPeers = new List<BlobSource>();
         var errors = new List<string>();
         foreach (var origin in origins)
         {
             if (done) break;
-            try
+            for (var retriesLeft = origin.TransientRetries; ; retriesLeft--)
             {
-                var opened = await origin.Open(_written, ct).ConfigureAwait(false);
-                if (opened is null) { errors.Add(origin.Kind + ": not found"); continue; }
-                await using var content = opened.Value.Content;
-                if (opened.Value.Length >= 0)
+                try
                 {
-                    if (total >= 0 && total != opened.Value.Length) { errors.Add($"{origin.Kind}: length {opened.Value.Length} differs from {total}"); continue; }
-                    total = opened.Value.Length;
-                    _length.TrySetResult(total);
+                    done = await TakeFromAsync(origin, hasher, buffer, usedPeers, errors, ct).ConfigureAwait(false);
+                    break;
                 }
-                if ((origin.Source ?? origin.OpenedSource?.Invoke()) is { } s) usedPeers.Add(s);
-                while (true)
+                catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
-                    var n = await content.ReadAsync(buffer, ct).ConfigureAwait(false);
-                    if (n == 0) break;
-                    if (total >= 0 && _written + n > total) throw new InvalidDataException($"{origin.Kind} sent more than {total} bytes");
-                    hasher.AppendData(buffer, 0, n);
-                    await RandomAccess.WriteAsync(Handle, buffer.AsMemory(0, n), _written, ct).ConfigureAwait(false);
-                    if (origin.Kind == BlobOrigin.Peers) BytesFromPeers += n; else BytesFromUpstream += n;
-                    Advance(n);
+                    errors.Add($"{origin.Kind}: {e.Message}");
+                    if (e is UpstreamRefusedException && _written == 0) { Fail(e); return; }
+                    if (retriesLeft <= 0 || !IsTransient(e)) break;
+                    // else: the same origin again on a fresh connection, from the byte where it stopped
                 }
-                if (total >= 0 && _written != total) { errors.Add($"{origin.Kind}: ended at byte {_written} of {total}"); continue; }
-                done = true;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                errors.Add($"{origin.Kind}: {e.Message}");
-                if (e is UpstreamRefusedException && _written == 0) { Fail(e); return; }
             }
         }
         if (!done)
@@ -102,6 +88,56 @@ public sealed class BlobDownload
         lock (_gate) _complete = true;
         _verified.TrySetResult();
         Signal();
+    }
+
+    /// <summary>Copies an origin's bytes from <see cref="_written"/> on; true when the blob is complete, false (with the
+    /// reason in <paramref name="errors"/>) when this origin cannot finish it.</summary>
+    private async Task<bool> TakeFromAsync(BlobOrigin origin, IncrementalHash hasher, byte[] buffer, List<BlobSource> usedPeers,
+        List<string> errors, CancellationToken ct)
+    {
+        var opened = await origin.Open(_written, ct).ConfigureAwait(false);
+        if (opened is null) { errors.Add(origin.Kind + ": not found"); return false; }
+        await using var content = opened.Value.Content;
+        if (opened.Value.Length >= 0)
+        {
+            if (_total >= 0 && _total != opened.Value.Length) { errors.Add($"{origin.Kind}: length {opened.Value.Length} differs from {_total}"); return false; }
+            _total = opened.Value.Length;
+            _length.TrySetResult(_total);
+        }
+        if ((origin.Source ?? origin.OpenedSource?.Invoke()) is { } s && !usedPeers.Contains(s)) usedPeers.Add(s);
+        while (true)
+        {
+            var n = await content.ReadAsync(buffer, ct).ConfigureAwait(false);
+            if (n == 0) break;
+            if (_total >= 0 && _written + n > _total) throw new InvalidDataException($"{origin.Kind} sent more than {_total} bytes");
+            hasher.AppendData(buffer, 0, n);
+            await RandomAccess.WriteAsync(Handle, buffer.AsMemory(0, n), _written, ct).ConfigureAwait(false);
+            if (origin.Kind == BlobOrigin.Peers) BytesFromPeers += n; else BytesFromUpstream += n;
+            Advance(n);
+        }
+        if (_total >= 0 && _written != _total) { errors.Add($"{origin.Kind}: ended at byte {_written} of {_total}"); return false; }
+        return true;
+    }
+
+    /// <summary>A failure of the connection itself (reset, refused, closed mid-body), which a fresh connection may not repeat;
+    /// not an answer the origin gave (not found, refused, a length or content that does not add up).</summary>
+    internal static bool IsTransient(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            switch (x)
+            {
+                case InvalidDataException or UpstreamRefusedException or OperationCanceledException:
+                    return false;
+                case System.Net.Sockets.SocketException:
+                    return true;
+                case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.ResponseEnded }:
+                    return true;
+                case HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded }:
+                    return true;
+            }
+        }
+        return false;
     }
 
     private void Advance(long n)
@@ -129,23 +165,21 @@ public sealed class BlobDownload
         old.TrySetResult();
     }
 
-    /// <summary>How many bytes from <paramref name="position"/> a reader may take now, and a task that
-    /// completes at the next change; throws the download's failure.</summary>
-    internal long Readable(long position, out Task changed)
+    /// <summary>How many bytes from <paramref name="position"/> a reader may take now, whether the download is
+    /// complete (so 0 readable means the end), and a task that completes at the next change; throws the download's
+    /// failure. All three come from one snapshot: a reader that asked "complete?" separately could see 0 readable
+    /// (the last byte still held back), then completion, and end one byte short.</summary>
+    internal long Readable(long position, out bool complete, out Task changed)
     {
         lock (_gate)
         {
             changed = _changed.Task;
             if (_failure is not null) throw new IOException($"download of {Digest} failed: {_failure.Message}", _failure);
+            complete = _complete;
             var written = Volatile.Read(ref _written);
-            var limit = _complete ? written : written - 1; // hold back the last byte until verified
+            var limit = complete ? written : written - 1; // hold back the last byte until verified
             return Math.Max(0, limit - position);
         }
-    }
-
-    internal bool IsComplete
-    {
-        get { lock (_gate) return _complete; }
     }
 
     private int _readers;

@@ -10,7 +10,7 @@ internal sealed class BlobDownloadReader(BlobDownload download, long offset, lon
         while (true)
         {
             if (_position >= end && end >= 0) return 0;
-            var readable = download.Readable(_position, out var changed);
+            var readable = download.Readable(_position, out var complete, out var changed);
             if (end >= 0) readable = Math.Min(readable, end - _position);
             if (readable > 0)
             {
@@ -20,7 +20,7 @@ internal sealed class BlobDownloadReader(BlobDownload download, long offset, lon
                 _position += n;
                 return n;
             }
-            if (download.IsComplete) return 0;
+            if (complete) return 0; // from the same snapshot as readable, so no byte is left behind
             await changed.WaitAsync(ct).ConfigureAwait(false);
         }
     }

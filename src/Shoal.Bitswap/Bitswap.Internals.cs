@@ -11,6 +11,7 @@ public sealed partial class Bitswap
     private sealed record SentInput(PeerId Peer, int Work) : Input;
     private sealed record TickInput : Input;
     private sealed record StoredInput(Block Block) : Input;
+    private sealed record RemovedInput(Cid Cid) : Input;
     private sealed record PeerUpInput(PeerId Peer, BitswapProtocolVersion Version) : Input;
     private sealed record PeerDownInput(PeerId Peer) : Input;
     private sealed record ProvidersInput(Cid Cid, PeerId[] Providers) : Input;

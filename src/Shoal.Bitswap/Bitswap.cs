@@ -128,6 +128,14 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         foreach (var b in blocks) await PostAsync(new StoredInput(b), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Blocks were removed from the store (garbage collection): peers' wants for them count as wants for
+    /// blocks we lack again, which a full ledger gives up first.</summary>
+    public async ValueTask NotifyBlocksRemovedAsync(IEnumerable<Cid> cids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        foreach (var c in cids) await PostAsync(new RemovedInput(c), ct).ConfigureAwait(false);
+    }
+
     /// <summary>Our wantlist as one peer sees it and that peer's wants on us, read on the loop.</summary>
     public async Task<(IReadOnlyList<(Cid Cid, WantType Type)> WeWant, IReadOnlyList<(Cid Cid, WantType Type)> TheyWant)> GetWantlistsAsync(
         PeerId peer, CancellationToken ct = default)
@@ -208,6 +216,9 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                 break;
             case StoredInput st:
                 _engine.BlockStored(st.Block, now);
+                break;
+            case RemovedInput removed:
+                _engine.BlockRemoved(removed.Cid, now);
                 break;
             case PeerUpInput up:
                 _versions[up.Peer] = up.Version;

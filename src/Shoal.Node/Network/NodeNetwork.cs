@@ -231,6 +231,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
     public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);
 
+    /// <summary>Tells Bitswap about blocks removed locally (garbage collection).</summary>
+    public ValueTask NotifyRemovedAsync(IReadOnlyList<Cid> cids, CancellationToken ct) => _bitswap.NotifyBlocksRemovedAsync(cids, ct);
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

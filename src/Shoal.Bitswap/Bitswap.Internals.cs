@@ -19,6 +19,12 @@ public sealed partial class Bitswap
     private sealed record CloseInput(SessionWaiter Waiter) : Input;
     private sealed record QueryInput(Action Run) : Input;
 
+    /// <summary>Wakes an idle loop to answer status reads (<see cref="GetStatusAsync"/>); does nothing itself.</summary>
+    private sealed record WakeInput : Input
+    {
+        public static readonly WakeInput Instance = new();
+    }
+
     /// <summary>The caller's side of one session.</summary>
     private sealed class SessionWaiter(bool streaming)
     {

@@ -354,16 +354,16 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>Kubo's `stats bitswap`, with the CIDs of the current wantlist read from the engine.</summary>
+    /// <summary>Kubo's `stats bitswap`: counters and the CIDs of the current wantlist, read together on the Bitswap
+    /// loop ahead of its queued inputs (a leecher under load has thousands queued; stats must still answer).</summary>
     public async Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct)
     {
-        var wantlist = await _bitswap.GetWantlistAsync(ct).ConfigureAwait(false);
-        return BitswapStat([.. wantlist.Select(c => new CidLink(c.ToString()))]);
+        var status = await _bitswap.GetStatusAsync(ct).ConfigureAwait(false);
+        return BitswapStat(status.Stats, [.. status.Wantlist.Select(c => new CidLink(c.ToString()))]);
     }
 
-    private BitswapStatResult BitswapStat(IReadOnlyList<CidLink> wantlist)
+    private BitswapStatResult BitswapStat(BitswapStats s, IReadOnlyList<CidLink> wantlist)
     {
-        var s = _bitswap.Stats;
         return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
             s.BlocksSent, s.DataSent, s.MessagesReceived, wantlist, [.. _host.ConnectedPeers.Select(p => p.ToString())])
         {
@@ -414,7 +414,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
-        m.SetBitswap(BitswapStat([]));
+        m.SetBitswap(BitswapStat(_bitswap.Stats, []));
         foreach (var meter in _host.Bandwidth.Protocols)
         {
             m.Libp2pBytes.WithLabels("in", meter.Protocol).IncTo(meter.BytesIn);

@@ -11,12 +11,19 @@ public sealed partial class Bitswap
     private sealed record SentInput(PeerId Peer, int Work) : Input;
     private sealed record TickInput : Input;
     private sealed record StoredInput(Block Block) : Input;
+    private sealed record RemovedInput(Cid Cid) : Input;
     private sealed record PeerUpInput(PeerId Peer, BitswapProtocolVersion Version) : Input;
     private sealed record PeerDownInput(PeerId Peer) : Input;
     private sealed record ProvidersInput(Cid Cid, PeerId[] Providers) : Input;
     private sealed record StartInput(SessionWaiter Waiter, IReadOnlyList<Cid> Cids, ILinkExtractor? Links) : Input;
     private sealed record CloseInput(SessionWaiter Waiter) : Input;
     private sealed record QueryInput(Action Run) : Input;
+
+    /// <summary>Wakes an idle loop to answer status reads (<see cref="GetStatusAsync"/>); does nothing itself.</summary>
+    private sealed record WakeInput : Input
+    {
+        public static readonly WakeInput Instance = new();
+    }
 
     /// <summary>The caller's side of one session.</summary>
     private sealed class SessionWaiter(bool streaming)

@@ -16,7 +16,7 @@ public sealed partial class Bitswap
 
     /// <summary>Blocks received but not yet written before the loop waits for the store: bounds the memory they hold
     /// (64 blocks of at most 2 MiB) and passes backpressure to the network when the disk is slower than it.</summary>
-    private const int MaxPendingStoreWrites = 64;
+    internal const int MaxPendingStoreWrites = 64;
 
     private readonly Channel<PendingWrite> _writeQueue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly SemaphoreSlim _writeSlots = new(MaxPendingStoreWrites, MaxPendingStoreWrites);

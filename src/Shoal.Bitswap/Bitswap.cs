@@ -26,6 +26,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private readonly BitswapEngine _engine;
     private readonly Channel<Input> _inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(InputQueueCapacity) { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource<BitswapStatus>> _statusReads = new();
     private readonly List<BitswapAction> _actions = [];
     private readonly Dictionary<long, SessionWaiter> _waiters = [];
     private readonly Dictionary<PeerId, PeerSender> _senders = [];
@@ -133,6 +134,43 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         foreach (var b in blocks) await PostAsync(new StoredInput(b), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Blocks were removed from the store (garbage collection): peers' wants for them count as wants for
+    /// blocks we lack again, which a full ledger gives up first.</summary>
+    public async ValueTask NotifyBlocksRemovedAsync(IEnumerable<Cid> cids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        foreach (var c in cids) await PostAsync(new RemovedInput(c), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Counters and our wantlist, read on the loop between two inputs, ahead of the inputs still queued: a loop
+    /// with thousands of peer messages queued (a busy leecher) answers after the one it is applying, not after
+    /// the whole backlog. So the answer may not reflect inputs still queued, the caller's own included; use
+    /// <see cref="GetWantlistAsync"/> to read after them.
+    /// </summary>
+    public async Task<BitswapStatus> GetStatusAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var read = new TaskCompletionSource<BitswapStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _statusReads.Enqueue(read);
+        // An idle loop needs waking; a full queue means a busy loop, which answers before its next input anyway.
+        _inputs.Writer.TryWrite(WakeInput.Instance);
+        if (_loop is { IsCompleted: true }) AnswerStatusReads();
+        return await read.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers every status read waiting (on the loop, or once it has ended), all with one snapshot.</summary>
+    private void AnswerStatusReads()
+    {
+        if (_statusReads.IsEmpty) return;
+        BitswapStatus? status = null;
+        while (_statusReads.TryDequeue(out var read))
+        {
+            if (_loop is { IsCompleted: true }) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
+            else read.TrySetResult(status ??= new BitswapStatus(_engine.Stats.Snapshot(), _engine.Wantlist()));
+        }
+    }
+
     /// <summary>Our wantlist as one peer sees it and that peer's wants on us, read on the loop.</summary>
     public async Task<(IReadOnlyList<(Cid Cid, WantType Type)> WeWant, IReadOnlyList<(Cid Cid, WantType Type)> TheyWant)> GetWantlistsAsync(
         PeerId peer, CancellationToken ct = default)
@@ -157,11 +195,14 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
 
     private void Post(Input input)
     {
-        if (_disposed != 0) return; // a network reporting a disconnect after we stopped
+        if (_disposed != 0) return; // e.g. a network still reporting a disconnect after we stopped
         if (!_inputs.Writer.TryWrite(input))
         {
             // Full (or closed): keep the order-insensitive inputs flowing without blocking the caller's thread.
-            var pending = _inputs.Writer.WriteAsync(input, _stop.Token).AsTask();
+            CancellationToken stop;
+            try { stop = _stop.Token; }
+            catch (ObjectDisposedException) { return; } // disposed since the check above
+            var pending = _inputs.Writer.WriteAsync(input, stop).AsTask();
             pending.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         }
     }
@@ -180,12 +221,18 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
             {
                 while (_inputs.Reader.TryRead(out var input))
                 {
-                    // Everything already queued goes to the core as one batch (see BitswapEngine.BeginBatch).
+                    // Everything already queued goes to the core as one batch (see BitswapEngine.BeginBatch);
+                    // status reads are still answered between any two inputs.
                     _engine.BeginBatch();
                     try
                     {
+                        AnswerStatusReads();
                         Apply(input);
-                        for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++) Apply(next);
+                        for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++)
+                        {
+                            AnswerStatusReads();
+                            Apply(next);
+                        }
                     }
                     finally
                     {
@@ -193,6 +240,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                     }
                     await ExecuteActionsAsync(ct).ConfigureAwait(false);
                 }
+                AnswerStatusReads();
                 _stats = _engine.Stats.Snapshot();
                 ArmTimer();
             }
@@ -204,6 +252,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         {
             foreach (var w in _waiters.Values) w.Fail(new ObjectDisposedException(nameof(Bitswap)));
             _waiters.Clear();
+            while (_statusReads.TryDequeue(out var read)) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
         }
     }
 
@@ -227,6 +276,9 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                 break;
             case PersistedInput persisted:
                 OnPersisted(persisted, now);
+                break;
+            case RemovedInput removed:
+                _engine.BlockRemoved(removed.Cid, now);
                 break;
             case PeerUpInput up:
                 _versions[up.Peer] = up.Version;

@@ -51,14 +51,14 @@ public sealed partial class BitswapEngine
         while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
         {
             PeerState? best = null;
-            bool bestFresh = false;
-            // Only peers with answers queued, in peer-list order (the others are skipped below anyway).
+            ServerTask? bestFresh = null;
+            // Only peers with answers queued, in peer-list order.
             foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
-                if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
-                bool fresh = NextTaskShoal(p, freshOnly: true) is not null;
-                if (best is null || (fresh && !bestFresh) || (fresh == bestFresh && ServedEarlier(p, best)))
+                if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
+                var fresh = NextTaskShoal(p, freshOnly: true);
+                if (best is null || (fresh is not null && bestFresh is null) || ((fresh is null) == (bestFresh is null) && ServedEarlier(p, best)))
                 {
                     best = p;
                     bestFresh = fresh;
@@ -67,7 +67,7 @@ public sealed partial class BitswapEngine
             // A block already uploaded waits (up to ShoalMaxDeferral) even when nothing fresh is queued: its
             // asker will hear a HAVE from whoever got it, and our upload stays free for the next fresh request.
             if (best is null) break;
-            if (!bestFresh)
+            if (bestFresh is null)
             {
                 // Nothing fresh anywhere. A seeder that is still uploading holds back blocks it already uploaded
                 // (serving them whenever nothing fresh was queued cost 0.8 extra copies in the sim: each such
@@ -77,7 +77,7 @@ public sealed partial class BitswapEngine
                 PopEnvelope(best, ShoalTaskPick.Any);
                 continue;
             }
-            PopEnvelope(best, ShoalTaskPick.FreshOnly);
+            PopEnvelope(best, ShoalTaskPick.FreshOnly, first: bestFresh);
         }
         if (_shoalDeferredUntil is { } due)
         {

@@ -154,6 +154,16 @@ public sealed partial class BitswapEngine
         End();
     }
 
+    /// <summary>A block left the local store (garbage collection): a full ledger gives up wants for blocks we lack
+    /// first, so wants for it count as such again. Blocks that arrive need no such call.</summary>
+    public void BlockRemoved(Cid cid, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        Begin(now);
+        ServerBlockRemoved(cid);
+        End();
+    }
+
     /// <summary>Answers a <see cref="FindProviders"/>: these peers say they have <paramref name="cid"/>.</summary>
     public void ProvidersFound(Cid cid, IEnumerable<PeerId> providers, TimeSpan now)
     {

@@ -232,6 +232,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
     public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);
 
+    /// <summary>Tells Bitswap about blocks removed locally (garbage collection).</summary>
+    public ValueTask NotifyRemovedAsync(IReadOnlyList<Cid> cids, CancellationToken ct) => _bitswap.NotifyBlocksRemovedAsync(cids, ct);
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
@@ -352,16 +355,16 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>Kubo's `stats bitswap`, with the CIDs of the current wantlist read from the engine.</summary>
+    /// <summary>Kubo's `stats bitswap`: counters and the CIDs of the current wantlist, read together on the Bitswap
+    /// loop ahead of its queued inputs (a leecher under load has thousands queued; stats must still answer).</summary>
     public async Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct)
     {
-        var wantlist = await _bitswap.GetWantlistAsync(ct).ConfigureAwait(false);
-        return BitswapStat([.. wantlist.Select(c => new CidLink(c.ToString()))]);
+        var status = await _bitswap.GetStatusAsync(ct).ConfigureAwait(false);
+        return BitswapStat(status.Stats, [.. status.Wantlist.Select(c => new CidLink(c.ToString()))]);
     }
 
-    private BitswapStatResult BitswapStat(IReadOnlyList<CidLink> wantlist)
+    private BitswapStatResult BitswapStat(BitswapStats s, IReadOnlyList<CidLink> wantlist)
     {
-        var s = _bitswap.Stats;
         return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
             s.BlocksSent, s.DataSent, s.MessagesReceived, wantlist, [.. _host.ConnectedPeers.Select(p => p.ToString())])
         {
@@ -412,7 +415,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
-        m.SetBitswap(BitswapStat([]));
+        m.SetBitswap(BitswapStat(_bitswap.Stats, []));
         foreach (var meter in _host.Bandwidth.Protocols)
         {
             m.Libp2pBytes.WithLabels("in", meter.Protocol).IncTo(meter.BytesIn);

@@ -292,4 +292,44 @@ public class RealNetworkTests
         Assert.All(seeds, s => Assert.True(s >= 0));
         Assert.Equal(seeds[3], BitswapOptions.RandomSeedFor(SimNet.MakePeerId("node3"))); // the same node keeps its seed
     }
+
+    [Fact]
+    public void An_idle_seeder_on_a_real_network_holds_an_uploaded_block_until_askers_would_have_moved()
+    {
+        static (List<Cid> AtOnce, List<Cid> Later, CoreDriver Driver) Run(bool waitsForMoves, TimeSpan later)
+        {
+            var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal) with { ShoalIdleWaitsForMoves = waitsForMoves });
+            var x = Raw(100_000, 30);
+            d.Store.Put(x);
+            d.Engine.PeerConnected(S, BitswapProtocolVersion.V120, d.Now);
+            d.Engine.PeerConnected(B, BitswapProtocolVersion.V120, d.Now);
+            // S gets x first; its envelope is written at once (the kernel took it), so the seeder looks idle.
+            d.Engine.MessageReceived(S, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+            var toS = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(S) && m.Message.Blocks.Count > 0);
+            d.Now += TimeSpan.FromMilliseconds(1);
+            d.Engine.MessageSent(S, toS.ServerWork, d.Now);
+            // B asks for the same block: S will tell B it has it, and a Shoal client then moves its want to S.
+            d.Engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+            var atOnce = BlocksTo(d.Take(), B);
+            d.AdvanceTo(d.Now + later);
+            return (atOnce, BlocksTo(d.Take(), B), d);
+        }
+
+        // The simulator's rule: fewer than two envelopes in flight means idle, and idle serves at once.
+        var sim = Run(waitsForMoves: false, TimeSpan.FromMilliseconds(10));
+        Assert.Single(sim.AtOnce);
+
+        // Real network: held for the move time (100 ms assumed, plus twice its deviation), then served.
+        var held = Run(waitsForMoves: true, TimeSpan.FromMilliseconds(150));
+        Assert.Empty(held.AtOnce);
+        Assert.Empty(held.Later);
+        held.Driver.AdvanceTo(held.Driver.Now + TimeSpan.FromMilliseconds(100));
+        Assert.Single(BlocksTo(held.Driver.Take(), B));
+
+        // B's move (its cancel) withdraws it: nothing is sent, and the seeder learns how fast moves come.
+        var moved = Run(waitsForMoves: true, TimeSpan.FromMilliseconds(20));
+        moved.Driver.Engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.CancelOf(moved.Driver.Engine.WantsOf(B).Single().Cid)), moved.Driver.Now);
+        moved.Driver.AdvanceTo(moved.Driver.Now + TimeSpan.FromSeconds(1));
+        Assert.Empty(BlocksTo(moved.Driver.Take(), B));
+    }
 }

@@ -45,6 +45,12 @@ public sealed record BitswapOptions
     /// <summary>Shortest span a peer's receive rate is measured over (zero: the gap between two blocks, as the
     /// simulator's smooth arrivals allow). Real hosts set <see cref="BitswapDefaults.RealNetworkRateSampleSpan"/>.</summary>
     public TimeSpan RateSampleSpan { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Shoal seeder: when fewer than two envelopes are in flight ("idle"), serve a block it already uploaded
+    /// only once that upload is older than the time clients take to move such wants to the holder (learned from their
+    /// cancels), instead of at once. False in the simulator, where an envelope is in flight until its last byte
+    /// arrives; real hosts set it, since there an envelope counts as sent once the kernel buffers it.</summary>
+    public bool ShoalIdleWaitsForMoves { get; init; }
     public int ShoalMaxConcurrentEnvelopes { get; init; } = BitswapDefaults.ShoalMaxConcurrentEnvelopes;
     public int ShoalEnvelopesPerPeer { get; init; } = BitswapDefaults.ShoalEnvelopesPerPeer;
 

@@ -83,6 +83,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
             MaxQueuedWantsPerPeer = config.Limits.MaxWantlistSize,
             MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
             RateSampleSpan = BitswapDefaults.RealNetworkRateSampleSpan,
+            ShoalIdleWaitsForMoves = true,
         };
         KadDht? dht = null;
         if (config.Dht.Mode != "off")

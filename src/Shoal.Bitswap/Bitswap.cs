@@ -34,6 +34,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private Task? _loop;
     private volatile BitswapStats _stats = new();
     private int _disposed;
+    private Exception? _fault;
 
     public Bitswap(IBitswapNetwork network, IBlockStore store, BitswapOptions? options = null,
         IProviderFinder? providers = null, TimeProvider? time = null)
@@ -161,7 +162,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         BitswapStatus? status = null;
         while (_statusReads.TryDequeue(out var read))
         {
-            if (_loop is { IsCompleted: true }) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
+            if (_loop is { IsCompleted: true }) read.TrySetException(Stopped());
             else read.TrySetResult(status ??= new BitswapStatus(_engine.Stats.Snapshot(), _engine.Wantlist()));
         }
     }
@@ -228,13 +229,31 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // A bug, not an input: the node cannot exchange any more. Kept so every caller learns why.
+            _fault = e;
+            _inputs.Writer.TryComplete(e); // callers that post now fail at once instead of waiting forever
+            throw;
+        }
         finally
         {
-            foreach (var w in _waiters.Values) w.Fail(new ObjectDisposedException(nameof(Bitswap)));
+            foreach (var w in _waiters.Values) w.Fail(Stopped());
             _waiters.Clear();
-            while (_statusReads.TryDequeue(out var read)) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
+            while (_statusReads.TryDequeue(out var read)) read.TrySetException(Stopped());
         }
     }
+
+    /// <summary>Why the loop no longer runs: disposed, or failed (<see cref="Fault"/>).</summary>
+    private Exception Stopped() => _fault is { } f
+        ? new InvalidOperationException("the Bitswap loop failed: " + f.Message, f)
+        : new ObjectDisposedException(nameof(Bitswap));
+
+    /// <summary>The exception that ended the loop, if it failed (null while it runs or after a normal stop).</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>Completes when the loop ends: faulted with <see cref="Fault"/> if it failed.</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
 
     private void Apply(Input input)
     {
@@ -391,7 +410,11 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _stop.Cancel();
         _inputs.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (Exception) when (_fault is not null) { } // reported through Completion and Fault already
+        }
         foreach (var s in _senders.Values) s.Complete();
         Task[] pending;
         lock (_background) pending = [.. _background];

@@ -40,6 +40,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private Task? _loop;
     private volatile BitswapStats _stats = new();
     private int _disposed;
+    private Exception? _fault;
 
     public Bitswap(IBitswapNetwork network, IBlockStore store, BitswapOptions? options = null,
         IProviderFinder? providers = null, TimeProvider? time = null)
@@ -170,7 +171,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         BitswapStatus? status = null;
         while (_statusReads.TryDequeue(out var read))
         {
-            if (_loop is { IsCompleted: true }) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
+            if (_loop is { IsCompleted: true }) read.TrySetException(Stopped());
             else read.TrySetResult(status ??= new BitswapStatus(_engine.Stats.Snapshot(), _engine.Wantlist()));
         }
     }
@@ -235,21 +236,16 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                 {
                     // Everything already queued goes to the core as one batch (see BitswapEngine.BeginBatch);
                     // status reads are still answered between any two inputs.
+                    // No finally: after a throw the core is mid-call, and ending the batch would hide the cause.
                     _engine.BeginBatch();
-                    try
+                    AnswerStatusReads();
+                    Apply(input);
+                    for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++)
                     {
                         AnswerStatusReads();
-                        Apply(input);
-                        for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++)
-                        {
-                            AnswerStatusReads();
-                            Apply(next);
-                        }
+                        Apply(next);
                     }
-                    finally
-                    {
-                        _engine.EndBatch(Now);
-                    }
+                    _engine.EndBatch(Now);
                     await ExecuteActionsAsync(ct).ConfigureAwait(false);
                 }
                 AnswerStatusReads();
@@ -260,13 +256,31 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // A bug, not an input: the node cannot exchange any more. Kept so every caller learns why.
+            _fault = e;
+            _inputs.Writer.TryComplete(e); // callers that post now fail at once instead of waiting forever
+            throw;
+        }
         finally
         {
-            foreach (var w in _waiters.Values) w.Fail(new ObjectDisposedException(nameof(Bitswap)));
+            foreach (var w in _waiters.Values) w.Fail(Stopped());
             _waiters.Clear();
-            while (_statusReads.TryDequeue(out var read)) read.TrySetException(new ObjectDisposedException(nameof(Bitswap)));
+            while (_statusReads.TryDequeue(out var read)) read.TrySetException(Stopped());
         }
     }
+
+    /// <summary>Why the loop no longer runs: disposed, or failed (<see cref="Fault"/>).</summary>
+    private Exception Stopped() => _fault is { } f
+        ? new InvalidOperationException("the Bitswap loop failed: " + f.Message, f)
+        : new ObjectDisposedException(nameof(Bitswap));
+
+    /// <summary>The exception that ended the loop, if it failed (null while it runs or after a normal stop).</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>Completes when the loop ends: faulted with <see cref="Fault"/> if it failed.</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
 
     private void Apply(Input input)
     {
@@ -424,7 +438,11 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _stop.Cancel();
         _inputs.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (Exception) when (_fault is not null) { } // reported through Completion and Fault already
+        }
         _writeQueue.Writer.TryComplete();
         foreach (var s in _senders.Values) s.Complete();
         Task[] pending;

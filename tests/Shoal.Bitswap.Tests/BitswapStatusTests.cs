@@ -91,4 +91,50 @@ public sealed class BitswapStatusTests
         await bitswap.DisposeAsync();
         await Assert.ThrowsAsync<ObjectDisposedException>(() => bitswap.GetStatusAsync().WaitAsync(Timeout));
     }
+
+    /// <summary>A store whose size lookups (made on the loop, while answering a peer) fail with a bug for one CID.</summary>
+    private sealed class BrokenStore(MemoryBlockStore inner, Cid poison) : IBlockStore
+    {
+        public ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => inner.HasAsync(cid, ct);
+        public ValueTask<Block?> GetAsync(Cid cid, CancellationToken ct = default) => inner.GetAsync(cid, ct);
+        public ValueTask<int?> GetSizeAsync(Cid cid, CancellationToken ct = default)
+            => cid == poison ? throw new InvalidOperationException("store bug 4711") : inner.GetSizeAsync(cid, ct);
+        public ValueTask DeleteAsync(Cid cid, CancellationToken ct = default) => inner.DeleteAsync(cid, ct);
+        public IAsyncEnumerable<Cid> ListAsync(CancellationToken ct = default) => inner.ListAsync(ct);
+        public ValueTask PutAsync(Block block, CancellationToken ct = default) => inner.PutAsync(block, ct);
+    }
+
+    [Fact]
+    public async Task A_failed_loop_says_why_to_every_caller_instead_of_going_quiet()
+    {
+        var poison = Block.Compute(TestDags.RandomBytes(1000, 80)).Cid;
+        var hub = new InMemoryBitswapHub();
+        await using var network = hub.CreateEndpoint(SimNet.MakePeerId("leecher"));
+        await using var peerNetwork = hub.CreateEndpoint(SimNet.MakePeerId("peer"));
+        await using var bitswap = new Bitswap(network, new BrokenStore(new MemoryBlockStore(), poison));
+        bitswap.Start();
+        hub.Connect(network.LocalPeer, peerNetwork.LocalPeer);
+        IBitswapNetworkListener listener = bitswap;
+
+        var block = Block.Compute(TestDags.RandomBytes(1000, 81));
+        var other = Block.Compute(TestDags.RandomBytes(1000, 82)).Cid;
+        var get = bitswap.GetBlockAsync(block.Cid);
+        var waiting = bitswap.GetBlockAsync(other);
+        Assert.Contains(block.Cid, await bitswap.GetWantlistAsync().WaitAsync(Timeout));
+        // The peer asks us for the poisoned CID: looking it up throws on the loop.
+        var want = new BitswapMessage();
+        want.Wantlist.Add(new WantlistEntry(poison, 1, WantType.Block, Cancel: false, SendDontHave: true));
+        await listener.OnMessageReceivedAsync(peerNetwork.LocalPeer, want, CancellationToken.None);
+
+        var ended = await Assert.ThrowsAsync<InvalidOperationException>(() => bitswap.Completion.WaitAsync(Timeout));
+        Assert.Contains("store bug 4711", ended.Message);
+        Assert.Same(ended, bitswap.Fault);
+        // Callers already waiting, and new ones, fail with the cause (before this, status and queries waited forever).
+        var failed = await Assert.ThrowsAnyAsync<Exception>(() => waiting.WaitAsync(Timeout));
+        Assert.Contains("store bug 4711", failed.ToString());
+        await Assert.ThrowsAnyAsync<Exception>(() => get.WaitAsync(Timeout));
+        var status = await Assert.ThrowsAsync<InvalidOperationException>(() => bitswap.GetStatusAsync().WaitAsync(Timeout));
+        Assert.Contains("store bug 4711", status.Message);
+        await Assert.ThrowsAnyAsync<Exception>(() => bitswap.GetWantlistAsync().WaitAsync(Timeout));
+    }
 }

@@ -105,6 +105,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
         var bitswap = new Bitswap.Bitswap(new TracingBitswapNetwork(bitswapNetwork, tracing), new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
+        // The loop ends only when the node stops, or on a bug: say which bug, loudly, instead of going quiet.
+        _ = bitswap.Completion.ContinueWith(static t => Console.Error.WriteLine($"shoal: Bitswap stopped after an error: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht, tracing);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;

@@ -15,6 +15,10 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     /// <summary>Inputs queued before network readers wait: backpressure on peers when the loop lags.</summary>
     private const int InputQueueCapacity = 4096;
 
+    /// <summary>Queued inputs applied as one batch at most: enough to catch up after a stall in one pass, few enough
+    /// that the answers to the first are not held back long.</summary>
+    private const int MaxInputsPerBatch = 256;
+
     private readonly IBitswapNetwork _network;
     private readonly IBlockStore _store;
     private readonly TimeProvider _time;
@@ -60,6 +64,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     {
         if (_loop is not null) throw new InvalidOperationException("already started");
         _loop = RunAsync(_stop.Token);
+        StartWriters();
         _network.Start(this);
     }
 
@@ -217,8 +222,18 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
             {
                 while (_inputs.Reader.TryRead(out var input))
                 {
+                    // Everything already queued goes to the core as one batch (see BitswapEngine.BeginBatch);
+                    // status reads are still answered between any two inputs.
+                    // No finally: after a throw the core is mid-call, and ending the batch would hide the cause.
+                    _engine.BeginBatch();
                     AnswerStatusReads();
                     Apply(input);
+                    for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++)
+                    {
+                        AnswerStatusReads();
+                        Apply(next);
+                    }
+                    _engine.EndBatch(Now);
                     await ExecuteActionsAsync(ct).ConfigureAwait(false);
                 }
                 AnswerStatusReads();
@@ -273,6 +288,9 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
             case StoredInput st:
                 _engine.BlockStored(st.Block, now);
                 break;
+            case PersistedInput persisted:
+                OnPersisted(persisted, now);
+                break;
             case RemovedInput removed:
                 _engine.BlockRemoved(removed.Cid, now);
                 break;
@@ -314,16 +332,14 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                     SenderFor(send.Peer).Enqueue(send);
                     break;
                 case StoreBlock store:
-                    // Persist before the core hears about it, so every peer it serves finds the block.
-                    await _store.PutAsync(store.Block, ct).ConfigureAwait(false);
-                    _engine.BlockStored(store.Block, Now);
-                    _engine.DrainActions(_actions); // appended: handled in this same pass
+                    // Written off the loop; the core serves the block from memory until then (Bitswap.Persistence.cs).
+                    await PersistAsync(store.Block, ct).ConfigureAwait(false);
                     break;
                 case BlockDelivered delivered:
-                    if (_waiters.TryGetValue(delivered.Session, out var w)) w.Deliver(delivered.Block, Now);
+                    if (_waiters.TryGetValue(delivered.Session, out var w)) DeliverWhenWritten(w, delivered.Block, Now);
                     break;
                 case SessionCompleted done:
-                    if (_waiters.TryGetValue(done.Session, out var cw)) cw.Completed.TrySetResult();
+                    if (_waiters.TryGetValue(done.Session, out var cw)) CompleteWhenWritten(cw);
                     break;
                 case SessionFailed failed:
                     if (_waiters.Remove(failed.Session, out var fw))
@@ -415,9 +431,10 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
             try { await _loop.ConfigureAwait(false); }
             catch (Exception) when (_fault is not null) { } // reported through Completion and Fault already
         }
+        _writeQueue.Writer.TryComplete();
         foreach (var s in _senders.Values) s.Complete();
         Task[] pending;
-        lock (_background) pending = [.. _background];
+        lock (_background) pending = [.. _background, .. _writers];
         try
         {
             await Task.WhenAll(pending).ConfigureAwait(false);
@@ -426,6 +443,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         {
             // Background work ends by cancellation; its exceptions were already handled where they mattered.
         }
+        _writeSlots.Dispose();
         _stop.Dispose();
     }
 }

@@ -41,14 +41,19 @@ public sealed class BitswapStatusTests
         hub.Connect(network.LocalPeer, peer);
         IBitswapNetworkListener listener = bitswap; // where the network hands over what peers send
 
-        var block = Block.Compute(TestDags.RandomBytes(1000, 71));
+        // Blocks are written off the loop; the loop waits for the store only once MaxPendingStoreWrites are behind.
+        var blocks = Enumerable.Range(0, Bitswap.MaxPendingStoreWrites + 1).Select(i => Block.Compute(TestDags.RandomBytes(1000, 5000 + i))).ToList();
+        var block = blocks[0];
         var stillWanted = Block.Compute(TestDags.RandomBytes(1000, 72)).Cid;
-        var get = bitswap.GetBlockAsync(block.Cid);
+        var gets = blocks.Select(b => bitswap.GetBlockAsync(b.Cid)).ToList();
+        var get = gets[0];
         var wanting = bitswap.GetBlockAsync(stillWanted);
-        Assert.Contains(block.Cid, await bitswap.GetWantlistAsync().WaitAsync(Timeout));
+        Assert.Contains(blocks[^1].Cid, await bitswap.GetWantlistAsync().WaitAsync(Timeout));
 
-        // The peer sends the block; storing it stalls the loop, and the peer's next messages queue up behind it.
-        await listener.OnMessageReceivedAsync(peer, new BitswapMessage { Blocks = { block } }, CancellationToken.None);
+        // The peer sends the blocks; storing them stalls the loop, and the peer's next messages queue up behind it.
+        var sent = new BitswapMessage();
+        sent.Blocks.AddRange(blocks);
+        await listener.OnMessageReceivedAsync(peer, sent, CancellationToken.None);
         await store.PutStarted.Task.WaitAsync(Timeout);
         for (int i = 0; i < Backlog; i++)
         {
@@ -65,9 +70,10 @@ public sealed class BitswapStatusTests
 
         // Answered after the message being applied, before any of the backlog.
         Assert.Equal(1, answer.Stats.MessagesReceived);
-        Assert.Equal(1, answer.Stats.BlocksReceived);
+        Assert.Equal(blocks.Count, answer.Stats.BlocksReceived);
         Assert.Contains(stillWanted, answer.Wantlist);
         Assert.DoesNotContain(block.Cid, answer.Wantlist);
+        await Task.WhenAll(gets).WaitAsync(Timeout);
         Assert.Equal(block.Cid, (await get.WaitAsync(Timeout)).Cid);
         var after = await bitswap.GetStatusAsync().WaitAsync(Timeout);
         Assert.Equal(1 + Backlog, after.Stats.MessagesReceived);
@@ -86,24 +92,26 @@ public sealed class BitswapStatusTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => bitswap.GetStatusAsync().WaitAsync(Timeout));
     }
 
-    /// <summary>A store whose writes fail with a bug (not an I/O error the loop could expect).</summary>
-    private sealed class BrokenStore(MemoryBlockStore inner) : IBlockStore
+    /// <summary>A store whose size lookups (made on the loop, while answering a peer) fail with a bug for one CID.</summary>
+    private sealed class BrokenStore(MemoryBlockStore inner, Cid poison) : IBlockStore
     {
         public ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => inner.HasAsync(cid, ct);
         public ValueTask<Block?> GetAsync(Cid cid, CancellationToken ct = default) => inner.GetAsync(cid, ct);
-        public ValueTask<int?> GetSizeAsync(Cid cid, CancellationToken ct = default) => inner.GetSizeAsync(cid, ct);
+        public ValueTask<int?> GetSizeAsync(Cid cid, CancellationToken ct = default)
+            => cid == poison ? throw new InvalidOperationException("store bug 4711") : inner.GetSizeAsync(cid, ct);
         public ValueTask DeleteAsync(Cid cid, CancellationToken ct = default) => inner.DeleteAsync(cid, ct);
         public IAsyncEnumerable<Cid> ListAsync(CancellationToken ct = default) => inner.ListAsync(ct);
-        public ValueTask PutAsync(Block block, CancellationToken ct = default) => throw new InvalidOperationException("store bug 4711");
+        public ValueTask PutAsync(Block block, CancellationToken ct = default) => inner.PutAsync(block, ct);
     }
 
     [Fact]
     public async Task A_failed_loop_says_why_to_every_caller_instead_of_going_quiet()
     {
+        var poison = Block.Compute(TestDags.RandomBytes(1000, 80)).Cid;
         var hub = new InMemoryBitswapHub();
         await using var network = hub.CreateEndpoint(SimNet.MakePeerId("leecher"));
         await using var peerNetwork = hub.CreateEndpoint(SimNet.MakePeerId("peer"));
-        await using var bitswap = new Bitswap(network, new BrokenStore(new MemoryBlockStore()));
+        await using var bitswap = new Bitswap(network, new BrokenStore(new MemoryBlockStore(), poison));
         bitswap.Start();
         hub.Connect(network.LocalPeer, peerNetwork.LocalPeer);
         IBitswapNetworkListener listener = bitswap;
@@ -113,7 +121,10 @@ public sealed class BitswapStatusTests
         var get = bitswap.GetBlockAsync(block.Cid);
         var waiting = bitswap.GetBlockAsync(other);
         Assert.Contains(block.Cid, await bitswap.GetWantlistAsync().WaitAsync(Timeout));
-        await listener.OnMessageReceivedAsync(peerNetwork.LocalPeer, new BitswapMessage { Blocks = { block } }, CancellationToken.None);
+        // The peer asks us for the poisoned CID: looking it up throws on the loop.
+        var want = new BitswapMessage();
+        want.Wantlist.Add(new WantlistEntry(poison, 1, WantType.Block, Cancel: false, SendDontHave: true));
+        await listener.OnMessageReceivedAsync(peerNetwork.LocalPeer, want, CancellationToken.None);
 
         var ended = await Assert.ThrowsAsync<InvalidOperationException>(() => bitswap.Completion.WaitAsync(Timeout));
         Assert.Contains("store bug 4711", ended.Message);

@@ -45,6 +45,7 @@ public sealed partial class BitswapEngine
         {
             if (e.Cancel)
             {
+                if (Options.Strategy == BitswapStrategy.Shoal && Options.ShoalIdleWaitsForMoves) OnCancelShoal(ledger, e.Cid);
                 CancelPeerWant(ledger, e.Cid);
                 continue;
             }

@@ -22,6 +22,7 @@ public sealed partial class BitswapEngine
     private long _nextPeerOrdinal;
     private TimeSpan _now;
     private int _depth;
+    private bool _batching;
 
     public BitswapEngine(PeerId self, IBlockLookup blocks, BitswapOptions? options = null)
     {
@@ -179,6 +180,26 @@ public sealed partial class BitswapEngine
         End();
     }
 
+    /// <summary>Starts a batch: the inputs given until <see cref="EndBatch"/> are applied in order, and what they lead
+    /// to (wants, cancels, answers, blocks served) is decided once, when the batch ends. A host that finds several
+    /// inputs queued passes them as one batch, so a cancel queued behind a want-block removes it before anything is
+    /// served, and the per-input work (choosing wants, serving) runs once per batch. The simulator feeds one input at
+    /// a time and does not batch.</summary>
+    public void BeginBatch()
+    {
+        if (_batching || _depth > 0) throw new InvalidOperationException("a batch is already open or the engine is busy");
+        _batching = true;
+    }
+
+    /// <summary>Ends the batch opened by <see cref="BeginBatch"/> and decides its outgoing work at <paramref name="now"/>.</summary>
+    public void EndBatch(TimeSpan now)
+    {
+        if (!_batching) throw new InvalidOperationException("no batch is open");
+        _batching = false;
+        Begin(now);
+        End();
+    }
+
     // ------------------------------------------------------------------ plumbing
 
     private void Begin(TimeSpan now)
@@ -193,10 +214,13 @@ public sealed partial class BitswapEngine
     {
         try
         {
-            ProcessPendingSessions();
-            if (Options.Strategy == BitswapStrategy.Shoal) AssignAllShoal();
-            FlushOutboxes();
-            Serve();
+            if (!_batching)
+            {
+                ProcessPendingSessions();
+                if (Options.Strategy == BitswapStrategy.Shoal) AssignAllShoal();
+                FlushOutboxes();
+                Serve();
+            }
             Stats.Wantlist = _interest.Count;
         }
         finally

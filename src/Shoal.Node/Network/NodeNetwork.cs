@@ -78,10 +78,12 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"cannot listen on {string.Join(", ", listen)}: {e.Message}", e);
         }
-        var options = BitswapOptions.For(ParseStrategy(config.Bitswap.Strategy)) with
+        var options = BitswapOptions.For(ParseStrategy(config.Bitswap.Strategy), BitswapOptions.RandomSeedFor(host.LocalPeer)) with
         {
             MaxQueuedWantsPerPeer = config.Limits.MaxWantlistSize,
             MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
+            RateSampleSpan = BitswapDefaults.RealNetworkRateSampleSpan,
+            ShoalIdleWaitsForMoves = true,
         };
         KadDht? dht = null;
         if (config.Dht.Mode != "off")

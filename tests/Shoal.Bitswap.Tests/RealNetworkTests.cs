@@ -373,4 +373,36 @@ public class RealNetworkTests
         Assert.False(queued.IsCompleted);
         Assert.Equal([TimeSpan.FromSeconds(0.5)], downClock.Delays);
     }
+
+    /// <summary>Counts store lookups (each a file stat on a daemon).</summary>
+    private sealed class CountingLookup : IBlockLookup
+    {
+        public readonly MemoryBlockLookup Inner = new();
+        public int SizeLookups;
+        public int GetSize(Cid cid) { SizeLookups++; return Inner.GetSize(cid); }
+        public Block? Get(Cid cid) => Inner.Get(cid);
+    }
+
+    [Fact]
+    public void A_want_have_for_a_block_this_node_is_fetching_needs_no_store_lookup()
+    {
+        var store = new CountingLookup();
+        var engine = new BitswapEngine(SimNet.MakePeerId("self"), store, BitswapOptions.For(BitswapStrategy.Shoal));
+        var x = Raw(100_000, 40);
+        var now = TimeSpan.Zero;
+        engine.PeerConnected(B, BitswapProtocolVersion.V120, now);
+        long session = engine.StartSession(now);
+        engine.WantBlocks(session, [x.Cid], now);
+        int before = store.SizeLookups;
+        engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, true)), now);
+        Assert.Equal(before, store.SizeLookups);
+        var answers = new List<BitswapAction>();
+        engine.DrainActions(answers);
+        Assert.Contains(CoreDriver.MessagesTo(answers, B).SelectMany(m => m.BlockPresences), p => p.Cid == x.Cid && p.Type == BlockPresenceType.DontHave);
+
+        // A block it does not want is looked up.
+        var y = Raw(100_000, 41);
+        engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.Want(y.Cid, 1, WantType.Have, true)), now);
+        Assert.True(store.SizeLookups > before);
+    }
 }

@@ -152,6 +152,7 @@ public sealed partial class BitswapEngine
         p.Ledger.ActiveEnvelopes = 0;
         p.Ledger.ActiveWork = 0;
         p.Ledger.Clear();
+        p.ShoalEnvelopeBlocks.Clear();
     }
 
     private void OnEnvelopeSent(PeerId peer, int work)
@@ -161,6 +162,7 @@ public sealed partial class BitswapEngine
         p.Ledger.ActiveEnvelopes--;
         p.Ledger.ActiveWork = Math.Max(0, p.Ledger.ActiveWork - work);
         _envelopesInFlight = Math.Max(0, _envelopesInFlight - 1);
+        if (p.ShoalEnvelopeBlocks.TryDequeue(out var blocks)) NoteWrittenShoal(blocks, p.Id);
     }
 
     /// <summary>Pops answers into messages while send slots are free, always for the peer the fair order
@@ -257,6 +259,7 @@ public sealed partial class BitswapEngine
         l.LastServedAt = _now;
         _envelopesInFlight++;
         Stats.MessagesSent++;
+        if (pick != ShoalTaskPick.Head) EnqueueEnvelopeShoal(p, msg);
         Emit(new SendMessage(p.Id, msg, work));
     }
 }

@@ -11,12 +11,19 @@ public sealed partial class Bitswap
     private sealed record SentInput(PeerId Peer, int Work) : Input;
     private sealed record TickInput : Input;
     private sealed record StoredInput(Block Block) : Input;
+    private sealed record RemovedInput(Cid Cid) : Input;
     private sealed record PeerUpInput(PeerId Peer, BitswapProtocolVersion Version) : Input;
     private sealed record PeerDownInput(PeerId Peer) : Input;
     private sealed record ProvidersInput(Cid Cid, PeerId[] Providers) : Input;
     private sealed record StartInput(SessionWaiter Waiter, IReadOnlyList<Cid> Cids, ILinkExtractor? Links) : Input;
     private sealed record CloseInput(SessionWaiter Waiter) : Input;
     private sealed record QueryInput(Action Run) : Input;
+
+    /// <summary>Wakes an idle loop to answer status reads (<see cref="GetStatusAsync"/>); does nothing itself.</summary>
+    private sealed record WakeInput : Input
+    {
+        public static readonly WakeInput Instance = new();
+    }
 
     /// <summary>The caller's side of one session.</summary>
     private sealed class SessionWaiter(bool streaming)
@@ -49,15 +56,21 @@ public sealed partial class Bitswap
         }
     }
 
-    /// <summary>Writes one peer's messages in order, off the loop; reports server work as written (or failed)
-    /// so the core's flow control moves on.</summary>
+    /// <summary>Writes one peer's messages off the loop; reports server work as written (or failed) so the core's flow
+    /// control moves on. Messages without blocks (wants, cancels, HAVE / DONT_HAVE) go before block messages still
+    /// queued: on one stream a cancel or a HAVE otherwise waited behind up to two 256 KiB blocks per peer (50 ms at
+    /// the median on a busy machine), so a server sent a block its client had already cancelled, and a client asked
+    /// the seeder for a block a peer already held. The simulator delivers small messages past large ones too.
+    /// Nothing depends on the order between the two kinds: each kind keeps its own order.</summary>
     private sealed class PeerSender
     {
         private readonly Bitswap _owner;
         private readonly PeerId _peer;
-        // Unbounded is safe: the core bounds server work per peer (1 MiB) and in all (8 messages), and want
-        // messages are spaced per peer.
-        private readonly Channel<SendMessage> _queue = Channel.CreateUnbounded<SendMessage>(new UnboundedChannelOptions { SingleReader = true });
+        // Unbounded is safe: the core bounds server work per peer (1 MiB) and in all, and want messages are spaced per peer.
+        private readonly Queue<SendMessage> _control = new();
+        private readonly Queue<SendMessage> _bulk = new();
+        private readonly SemaphoreSlim _ready = new(0);
+        private bool _completed;
 
         public PeerSender(Bitswap owner, PeerId peer)
         {
@@ -70,20 +83,60 @@ public sealed partial class Bitswap
 
         public void Enqueue(SendMessage send)
         {
-            if (!_queue.Writer.TryWrite(send) && send.ServerWork > 0) _owner.Post(new SentInput(_peer, send.ServerWork));
+            lock (_control)
+            {
+                if (_completed)
+                {
+                    if (send.ServerWork > 0) _owner.Post(new SentInput(_peer, send.ServerWork));
+                    return;
+                }
+                (send.Message.Blocks.Count > 0 ? _bulk : _control).Enqueue(send);
+            }
+            _ready.Release();
         }
 
-        public void Complete() => _queue.Writer.TryComplete();
+        public void Complete()
+        {
+            lock (_control)
+            {
+                if (_completed) return;
+                _completed = true;
+            }
+            _ready.Release();
+        }
+
+        /// <summary>The next message to write (control first); null once completed and drained.</summary>
+        private SendMessage? Next()
+        {
+            lock (_control)
+            {
+                if (_control.TryDequeue(out var c)) return c;
+                if (_bulk.TryDequeue(out var b)) return b;
+                return null;
+            }
+        }
 
         private async Task RunAsync(CancellationToken ct)
         {
             bool broken = false;
-            await foreach (var send in _queue.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            while (true)
             {
+                await _ready.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                var send = Next();
+                if (send is null)
+                {
+                    // Only Complete releases without a message: stop once everything queued before it is written.
+                    lock (_control)
+                    {
+                        if (_completed && _control.Count == 0 && _bulk.Count == 0) break;
+                    }
+                    continue;
+                }
                 if (!broken && !ct.IsCancellationRequested)
                 {
                     try
                     {
+                        if (send.Message.Blocks.Count > 0 && _owner._uplink is { } uplink) await uplink.TransmitAsync(send.Message, ct).ConfigureAwait(false);
                         await _owner._network.SendMessageAsync(_peer, send.Message, ct).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
@@ -93,6 +146,7 @@ public sealed partial class Bitswap
                 }
                 if (send.ServerWork > 0 && !ct.IsCancellationRequested) _owner.Post(new SentInput(_peer, send.ServerWork));
             }
+            // _ready is not disposed: an Enqueue racing Complete may still release it (a SemaphoreSlim holds no handle).
         }
     }
 }

@@ -15,6 +15,10 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     /// <summary>Inputs queued before network readers wait: backpressure on peers when the loop lags.</summary>
     private const int InputQueueCapacity = 4096;
 
+    /// <summary>Queued inputs applied as one batch at most: enough to catch up after a stall in one pass, few enough
+    /// that the answers to the first are not held back long.</summary>
+    private const int MaxInputsPerBatch = 256;
+
     private readonly IBitswapNetwork _network;
     private readonly IBlockStore _store;
     private readonly TimeProvider _time;
@@ -22,6 +26,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private readonly BitswapEngine _engine;
     private readonly Channel<Input> _inputs = Channel.CreateBounded<Input>(new BoundedChannelOptions(InputQueueCapacity) { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<TaskCompletionSource<BitswapStatus>> _statusReads = new();
     private readonly List<BitswapAction> _actions = [];
     private readonly Dictionary<long, SessionWaiter> _waiters = [];
     private readonly Dictionary<PeerId, PeerSender> _senders = [];
@@ -29,10 +34,13 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private readonly HashSet<Task> _background = [];
     private readonly ITimer _timer;
     private readonly IProviderFinder? _providers;
+    private readonly UplinkPacer? _uplink;
+    private readonly UplinkPacer? _downlink;
     private TimeSpan? _timerArmedFor;
     private Task? _loop;
     private volatile BitswapStats _stats = new();
     private int _disposed;
+    private Exception? _fault;
 
     public Bitswap(IBitswapNetwork network, IBlockStore store, BitswapOptions? options = null,
         IProviderFinder? providers = null, TimeProvider? time = null)
@@ -43,6 +51,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _providers = providers;
         _startTimestamp = _time.GetTimestamp();
         _engine = new BitswapEngine(network.LocalPeer, new BlockStoreLookup(store), options);
+        if (_engine.Options.UploadBytesPerSecond > 0) _uplink = new UplinkPacer(_engine.Options.UploadBytesPerSecond, _time);
+        if (_engine.Options.DownloadBytesPerSecond > 0) _downlink = new UplinkPacer(_engine.Options.DownloadBytesPerSecond, _time);
         _timer = _time.CreateTimer(static s => ((Bitswap)s!).Post(new TickInput()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -58,6 +68,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     {
         if (_loop is not null) throw new InvalidOperationException("already started");
         _loop = RunAsync(_stop.Token);
+        StartWriters();
         _network.Start(this);
     }
 
@@ -128,6 +139,43 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         foreach (var b in blocks) await PostAsync(new StoredInput(b), ct).ConfigureAwait(false);
     }
 
+    /// <summary>Blocks were removed from the store (garbage collection): peers' wants for them count as wants for
+    /// blocks we lack again, which a full ledger gives up first.</summary>
+    public async ValueTask NotifyBlocksRemovedAsync(IEnumerable<Cid> cids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(cids);
+        foreach (var c in cids) await PostAsync(new RemovedInput(c), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Counters and our wantlist, read on the loop between two inputs, ahead of the inputs still queued: a loop
+    /// with thousands of peer messages queued (a busy leecher) answers after the one it is applying, not after
+    /// the whole backlog. So the answer may not reflect inputs still queued, the caller's own included; use
+    /// <see cref="GetWantlistAsync"/> to read after them.
+    /// </summary>
+    public async Task<BitswapStatus> GetStatusAsync(CancellationToken ct = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var read = new TaskCompletionSource<BitswapStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _statusReads.Enqueue(read);
+        // An idle loop needs waking; a full queue means a busy loop, which answers before its next input anyway.
+        _inputs.Writer.TryWrite(WakeInput.Instance);
+        if (_loop is { IsCompleted: true }) AnswerStatusReads();
+        return await read.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers every status read waiting (on the loop, or once it has ended), all with one snapshot.</summary>
+    private void AnswerStatusReads()
+    {
+        if (_statusReads.IsEmpty) return;
+        BitswapStatus? status = null;
+        while (_statusReads.TryDequeue(out var read))
+        {
+            if (_loop is { IsCompleted: true }) read.TrySetException(Stopped());
+            else read.TrySetResult(status ??= new BitswapStatus(_engine.Stats.Snapshot(), _engine.Wantlist()));
+        }
+    }
+
     /// <summary>Our wantlist as one peer sees it and that peer's wants on us, read on the loop.</summary>
     public async Task<(IReadOnlyList<(Cid Cid, WantType Type)> WeWant, IReadOnlyList<(Cid Cid, WantType Type)> TheyWant)> GetWantlistsAsync(
         PeerId peer, CancellationToken ct = default)
@@ -144,7 +192,15 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     void IBitswapNetworkListener.OnPeerDisconnected(PeerId peer) => Post(new PeerDownInput(peer));
 
     ValueTask IBitswapNetworkListener.OnMessageReceivedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
-        => PostAsync(new MessageInput(peer, message), ct);
+        => message.Blocks.Count > 0 && _downlink is not null ? ReceivePacedAsync(peer, message, ct) : PostAsync(new MessageInput(peer, message), ct);
+
+    /// <summary>A block message on a capped download link: handed over once the link has carried it (the wait holds the
+    /// peer's stream, so the sender slows as on a link of that speed).</summary>
+    private async ValueTask ReceivePacedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
+    {
+        await _downlink!.ReceiveAsync(message, ct).ConfigureAwait(false);
+        await PostAsync(new MessageInput(peer, message), ct).ConfigureAwait(false);
+    }
 
     // ------------------------------------------------------------------ the loop
 
@@ -152,10 +208,14 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
 
     private void Post(Input input)
     {
+        if (_disposed != 0) return; // e.g. a network still reporting a disconnect after we stopped
         if (!_inputs.Writer.TryWrite(input))
         {
             // Full (or closed): keep the order-insensitive inputs flowing without blocking the caller's thread.
-            var pending = _inputs.Writer.WriteAsync(input, _stop.Token).AsTask();
+            CancellationToken stop;
+            try { stop = _stop.Token; }
+            catch (ObjectDisposedException) { return; } // disposed since the check above
+            var pending = _inputs.Writer.WriteAsync(input, stop).AsTask();
             pending.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
         }
     }
@@ -174,9 +234,21 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
             {
                 while (_inputs.Reader.TryRead(out var input))
                 {
+                    // Everything already queued goes to the core as one batch (see BitswapEngine.BeginBatch);
+                    // status reads are still answered between any two inputs.
+                    // No finally: after a throw the core is mid-call, and ending the batch would hide the cause.
+                    _engine.BeginBatch();
+                    AnswerStatusReads();
                     Apply(input);
+                    for (int n = 1; n < MaxInputsPerBatch && _inputs.Reader.TryRead(out var next); n++)
+                    {
+                        AnswerStatusReads();
+                        Apply(next);
+                    }
+                    _engine.EndBatch(Now);
                     await ExecuteActionsAsync(ct).ConfigureAwait(false);
                 }
+                AnswerStatusReads();
                 _stats = _engine.Stats.Snapshot();
                 ArmTimer();
             }
@@ -184,12 +256,31 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // A bug, not an input: the node cannot exchange any more. Kept so every caller learns why.
+            _fault = e;
+            _inputs.Writer.TryComplete(e); // callers that post now fail at once instead of waiting forever
+            throw;
+        }
         finally
         {
-            foreach (var w in _waiters.Values) w.Fail(new ObjectDisposedException(nameof(Bitswap)));
+            foreach (var w in _waiters.Values) w.Fail(Stopped());
             _waiters.Clear();
+            while (_statusReads.TryDequeue(out var read)) read.TrySetException(Stopped());
         }
     }
+
+    /// <summary>Why the loop no longer runs: disposed, or failed (<see cref="Fault"/>).</summary>
+    private Exception Stopped() => _fault is { } f
+        ? new InvalidOperationException("the Bitswap loop failed: " + f.Message, f)
+        : new ObjectDisposedException(nameof(Bitswap));
+
+    /// <summary>The exception that ended the loop, if it failed (null while it runs or after a normal stop).</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>Completes when the loop ends: faulted with <see cref="Fault"/> if it failed.</summary>
+    public Task Completion => _loop ?? Task.CompletedTask;
 
     private void Apply(Input input)
     {
@@ -208,6 +299,12 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                 break;
             case StoredInput st:
                 _engine.BlockStored(st.Block, now);
+                break;
+            case PersistedInput persisted:
+                OnPersisted(persisted, now);
+                break;
+            case RemovedInput removed:
+                _engine.BlockRemoved(removed.Cid, now);
                 break;
             case PeerUpInput up:
                 _versions[up.Peer] = up.Version;
@@ -247,16 +344,14 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                     SenderFor(send.Peer).Enqueue(send);
                     break;
                 case StoreBlock store:
-                    // Persist before the core hears about it, so every peer it serves finds the block.
-                    await _store.PutAsync(store.Block, ct).ConfigureAwait(false);
-                    _engine.BlockStored(store.Block, Now);
-                    _engine.DrainActions(_actions); // appended: handled in this same pass
+                    // Written off the loop; the core serves the block from memory until then (Bitswap.Persistence.cs).
+                    await PersistAsync(store.Block, ct).ConfigureAwait(false);
                     break;
                 case BlockDelivered delivered:
-                    if (_waiters.TryGetValue(delivered.Session, out var w)) w.Deliver(delivered.Block, Now);
+                    if (_waiters.TryGetValue(delivered.Session, out var w)) DeliverWhenWritten(w, delivered.Block, Now);
                     break;
                 case SessionCompleted done:
-                    if (_waiters.TryGetValue(done.Session, out var cw)) cw.Completed.TrySetResult();
+                    if (_waiters.TryGetValue(done.Session, out var cw)) CompleteWhenWritten(cw);
                     break;
                 case SessionFailed failed:
                     if (_waiters.Remove(failed.Session, out var fw))
@@ -343,10 +438,15 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _stop.Cancel();
         _inputs.Writer.TryComplete();
         await _timer.DisposeAsync().ConfigureAwait(false);
-        if (_loop is not null) await _loop.ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try { await _loop.ConfigureAwait(false); }
+            catch (Exception) when (_fault is not null) { } // reported through Completion and Fault already
+        }
+        _writeQueue.Writer.TryComplete();
         foreach (var s in _senders.Values) s.Complete();
         Task[] pending;
-        lock (_background) pending = [.. _background];
+        lock (_background) pending = [.. _background, .. _writers];
         try
         {
             await Task.WhenAll(pending).ConfigureAwait(false);
@@ -355,6 +455,7 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         {
             // Background work ends by cancellation; its exceptions were already handled where they mattered.
         }
+        _writeSlots.Dispose();
         _stop.Dispose();
     }
 }

@@ -173,6 +173,7 @@ public sealed partial class ShoalNode
                 await LocalBlocks.DeleteAsync(cid, ct).ConfigureAwait(false);
                 removed.Add(cid.ToString());
             }
+            if (_network is { } network && candidates.Count > 0) await network.NotifyRemovedAsync(candidates, ct).ConfigureAwait(false);
             activity?.SetTag("shoal.gc.removed", removed.Count);
             return new GcResult(removed, freed);
         }

@@ -74,7 +74,11 @@ public class BitswapHeliaInteropTests
             using var output = new MemoryStream();
             await new UnixFsReader(shoal.Store).CopyToAsync(root, output);
             Assert.Equal(File.ReadAllBytes(path), output.ToArray());
-            Assert.Equal(0, shoal.Bitswap.Stats.DupBlksReceived);
+            // One peer: a duplicate can only come from asking Helia twice. The one allowed cause is boxo's rule that a
+            // want-block unanswered past its DONT_HAVE timeout counts as DONT_HAVE and is asked again: on a machine at
+            // load 30 Helia's event loop answered that late once (2 duplicates, full parallel run). Nothing else may.
+            var stats = shoal.Bitswap.Stats;
+            Assert.True(stats.DupBlksReceived <= stats.SimulatedDontHaves, $"duplicates not explained by DONT_HAVE timeouts: {stats}; simulated DONT_HAVEs {stats.SimulatedDontHaves}, rebroadcasts {stats.Rebroadcasts}");
         }
         finally
         {

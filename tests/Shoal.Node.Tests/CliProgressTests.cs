@@ -22,7 +22,12 @@ public class CliProgressTests
         var target = dir.Combine("out.bin");
         var other = DaemonTests.RandomBytes(900_000, 72);
         var otherCid = (await seeder.Api.AddAsync(new MemoryStream(other), "q.bin", new AddOptions())).Hash;
-        var get = await leecher.CliAsync("get", otherCid, "-o", target, "--progress");
+        ShoalCli.Result get;
+        try { get = await leecher.CliAsync("get", otherCid, "-o", target, "--progress"); }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nleecher {await leecher.DescribeAsync()}\nseeder {await seeder.DescribeAsync()}", e);
+        }
         Assert.True(get.ExitCode == 0, get.ToString());
         Assert.Equal(other, await File.ReadAllBytesAsync(target));
         Assert.Contains("100%", get.Stderr);

@@ -78,6 +78,22 @@ public sealed class DaemonProcess : IAsyncDisposable
 
     public Task<string> StderrAsync() => _stderr;
 
+    /// <summary>What this daemon's Bitswap and swarm look like now (for a failure message; never throws).</summary>
+    public async Task<string> DescribeAsync()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            var stats = await Api.BitswapStatAsync(cts.Token);
+            var peers = await Api.SwarmPeersAsync(cts.Token);
+            return $"{Info.Id}: bitswap {JsonSerializer.Serialize(stats)}; swarm peers [{string.Join(", ", peers.Select(p => p.Peer + " " + p.Addr))}]";
+        }
+        catch (Exception e)
+        {
+            return $"{Info.Id}: no answer ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
     /// <summary>Runs a CLI command against this daemon's repo (the CLI finds the daemon through the repo's api file).</summary>
     public Task<ShoalCli.Result> CliAsync(params string[] args) => ShoalCli.RunAsync([.. args, "--repo", Repo]);
 

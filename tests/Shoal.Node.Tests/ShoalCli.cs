@@ -37,29 +37,32 @@ public static class ShoalCli
     {
         using var process = Process.Start(StartInfo(args, env))!;
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
-        var stdoutTask = CopyAsync(process.StandardOutput.BaseStream, cts.Token);
-        var stderrTask = process.StandardError.ReadToEndAsync(cts.Token);
-        if (stdin is not null) await process.StandardInput.BaseStream.WriteAsync(stdin, cts.Token);
-        process.StandardInput.Close();
+        // Both pipes are read to their end (the process's exit, or its kill on timeout), so a timeout can say what
+        // the command had printed: its progress bar shows how far it got.
+        var stdoutTask = CopyAsync(process.StandardOutput.BaseStream);
+        var stderrTask = CopyAsync(process.StandardError.BaseStream);
         try
         {
+            if (stdin is not null) await process.StandardInput.BaseStream.WriteAsync(stdin, cts.Token);
+            process.StandardInput.Close();
             await process.WaitForExitAsync(cts.Token);
         }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"shoal {string.Join(' ', args)} did not finish in {timeout ?? DefaultTimeout}");
+            var partial = Encoding.UTF8.GetString(await stderrTask.WaitAsync(TimeSpan.FromSeconds(10)));
+            throw new TimeoutException($"shoal {string.Join(' ', args)} did not finish in {timeout ?? DefaultTimeout}; its stderr so far:\n{partial}");
         }
         var bytes = await stdoutTask;
-        return new Result(process.ExitCode, Encoding.UTF8.GetString(bytes), await stderrTask, bytes);
+        return new Result(process.ExitCode, Encoding.UTF8.GetString(bytes), Encoding.UTF8.GetString(await stderrTask), bytes);
     }
 
     public static Task<Result> RunAsync(params string[] args) => RunAsync((IEnumerable<string>)args);
 
-    private static async Task<byte[]> CopyAsync(Stream stream, CancellationToken ct)
+    private static async Task<byte[]> CopyAsync(Stream stream)
     {
         using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, ct);
+        await stream.CopyToAsync(buffer);
         return buffer.ToArray();
     }
 }

@@ -127,6 +127,14 @@ public static class BitswapDefaults
     /// do not time out (it sends DONT_HAVE itself). 8 messages of 1 MiB sharing a 100 Mbit/s uplink take 0.7 s.</summary>
     public static readonly TimeSpan ShoalSilenceTimeout = TimeSpan.FromSeconds(1);
 
+    /// <summary>Rate sample span for hosts on real sockets: long enough to average a burst of blocks handled together
+    /// (a batch of queued inputs on a busy daemon spans a few ms), short enough to follow a transfer within a second.</summary>
+    public static readonly TimeSpan RealNetworkRateSampleSpan = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Shoal seeder with <see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>: the move time assumed before any
+    /// cancel was seen (a block's transfer plus a HAVE and a cancel on a busy LAN daemon).</summary>
+    public static readonly TimeSpan ShoalInitialMoveTime = TimeSpan.FromMilliseconds(100);
+
     /// <summary>Shoal: want messages to one peer are spaced by at least this (boxo: 20 ms). A Shoal client asks for one
     /// block each time one arrives, so 20 ms of batching would stall every window for a block time or more.</summary>
     public static readonly TimeSpan ShoalMinSendDelay = TimeSpan.FromMilliseconds(1);

@@ -45,6 +45,7 @@ public sealed partial class BitswapEngine
         {
             if (e.Cancel)
             {
+                if (Options.Strategy == BitswapStrategy.Shoal && Options.ShoalIdleWaitsForMoves) OnCancelShoal(ledger, e.Cid);
                 CancelPeerWant(ledger, e.Cid);
                 continue;
             }
@@ -54,14 +55,14 @@ public sealed partial class BitswapEngine
             if (ledger.Wants.TryGetValue(e.Cid, out var existing))
             {
                 if (existing.Type == WantType.Have) existing.Type = type;
-                existing.Priority = e.Priority;
+                ledger.SetPriority(existing, e.Priority);
                 existing.SendDontHave |= sendDontHave;
             }
             else
             {
                 if (ledger.Wants.Count >= LedgerWantLimit && !EvictForNewWant(ledger, e.Cid, e.Priority)) continue;
-                existing = new LedgerWant(type, e.Priority, sendDontHave);
-                ledger.Wants.Add(e.Cid, existing);
+                existing = new LedgerWant(e.Cid, type, e.Priority, sendDontHave);
+                ledger.AddWant(existing);
             }
             QueueAnswer(ledger, e.Cid, existing, answerAbsent: true);
         }
@@ -69,34 +70,35 @@ public sealed partial class BitswapEngine
 
     private static void CancelPeerWant(PeerLedger ledger, Cid cid)
     {
-        ledger.Wants.Remove(cid);
+        ledger.RemoveWant(cid);
         if (ledger.Pending.TryGetValue(cid, out var task)) ledger.RemoveTask(task);
     }
 
     /// <summary>The ledger is full: drop a want for a block we lack first, else a lower-priority one
-    /// (boxo's order); false when the new want is the one to drop.</summary>
+    /// (boxo's order); false when the new want is the one to drop. The candidate comes from the ledger's
+    /// <see cref="LedgerEvictionOrder"/> in O(log n): the same want a scan of the whole ledger would pick.</summary>
     private bool EvictForNewWant(PeerLedger ledger, Cid cid, int priority)
     {
         bool newIsPresent = LocalSize(cid) >= 0;
-        Cid? victim = null;
-        int victimPriority = int.MaxValue;
-        bool victimAbsent = false;
-        foreach (var kv in ledger.Wants)
-        {
-            bool absent = LocalSize(kv.Key) < 0;
-            if (victim is null || (absent && !victimAbsent) || (absent == victimAbsent && kv.Value.Priority < victimPriority))
-            {
-                victim = kv.Key;
-                victimPriority = kv.Value.Priority;
-                victimAbsent = absent;
-            }
-        }
+        var victim = ledger.Eviction.Victim(_isLocal ??= c => LocalSize(c) >= 0, out bool victimAbsent);
         if (victim is null) return false;
-        bool evict = (victimAbsent && newIsPresent) || (victimAbsent == !newIsPresent && victimPriority < priority);
+        bool evict = (victimAbsent && newIsPresent) || (victimAbsent == !newIsPresent && victim.Priority < priority);
         if (!evict) return false;
-        CancelPeerWant(ledger, victim);
+        CancelPeerWant(ledger, victim.Cid);
         return true;
     }
+
+    /// <summary>A block left the local store: wants for it may be for a block we lack again (eviction prefers those).</summary>
+    private void ServerBlockRemoved(Cid cid)
+    {
+        if (LocalSize(cid) >= 0) return;
+        foreach (var p in _peerList)
+        {
+            if (p.Ledger.Wants.TryGetValue(cid, out var want)) p.Ledger.Eviction.MayBeAbsentAgain(want);
+        }
+    }
+
+    private Func<Cid, bool>? _isLocal;
 
     private int LocalSize(Cid cid) => _unstored.TryGetValue(cid, out var b) ? b.Data.Length : _blocks.GetSize(cid);
 
@@ -177,11 +179,11 @@ public sealed partial class BitswapEngine
         while (_envelopesInFlight < Options.MaxConcurrentEnvelopes)
         {
             PeerState? best = null;
-            // Only peers with answers queued, in peer-list order (the others are skipped below anyway).
+            // Only peers with answers queued (the index lists a peer exactly while its queue is non-empty), in peer-list order.
             foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
-                if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer) continue;
+                if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer) continue;
                 if (best is null || ServesBefore(p, best)) best = p;
             }
             if (best is null) return;
@@ -205,14 +207,16 @@ public sealed partial class BitswapEngine
 
     private bool IsStarved(PeerLedger l) => l.LastServedAt is not { } t || _now - t > Options.PeerStarvationTimeout;
 
-    private void PopEnvelope(PeerState p, ShoalTaskPick pick = ShoalTaskPick.Head)
+    /// <param name="first">The first task, when the caller has already picked it (Shoal's fresh task).</param>
+    private void PopEnvelope(PeerState p, ShoalTaskPick pick = ShoalTaskPick.Head, ServerTask? first = null)
     {
         var l = p.Ledger;
         var msg = new BitswapMessage();
         int work = 0;
         while (l.Order.Count > 0 && work < Options.TargetMessageSize)
         {
-            var task = pick == ShoalTaskPick.Head ? l.Order.Min! : NextTaskShoal(p, pick == ShoalTaskPick.FreshOnly);
+            var task = first ?? (pick == ShoalTaskPick.Head ? l.Order.Min! : NextTaskShoal(p, pick == ShoalTaskPick.FreshOnly));
+            first = null;
             if (task is null) break;
             l.RemoveTask(task);
             work += task.Work;
@@ -234,7 +238,7 @@ public sealed partial class BitswapEngine
                     if (p.Version == BitswapProtocolVersion.V100 && block.Cid.Version != 0) break;
                     msg.Blocks.Add(block);
                     if (pick != ShoalTaskPick.Head) NoteUploadedShoal(task.Cid, p.Id);
-                    l.Wants.Remove(task.Cid);
+                    l.RemoveWant(task.Cid);
                     l.BlocksSent++;
                     l.BytesSent += block.Data.Length;
                     Stats.BlocksSent++;
@@ -242,7 +246,7 @@ public sealed partial class BitswapEngine
                     break;
                 case ServerTaskKind.SendHave:
                     msg.BlockPresences.Add(new BlockPresence(task.Cid, BlockPresenceType.Have));
-                    if (want is { Type: WantType.Have }) l.Wants.Remove(task.Cid);
+                    if (want is { Type: WantType.Have }) l.RemoveWant(task.Cid);
                     Stats.HavesSent++;
                     break;
                 default:

@@ -79,15 +79,17 @@ public sealed partial class BitswapEngine
         while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
         {
             PeerState? best = null;
-            bool bestFresh = false;
-            // Only peers with answers queued, in peer-list order (the others are skipped below anyway).
+            ServerTask? bestFresh = null;
+            // Only peers with answers queued, in peer-list order.
             foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
-                if (l.Order.Count == 0 || l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
-                bool fresh = NextTaskShoal(p, freshOnly: true) is not null;
-                if (!fresh && NextTaskShoal(p, freshOnly: false) is null) continue; // only held-back blocks
-                if (best is null || (fresh && !bestFresh) || (fresh == bestFresh && ServedEarlier(p, best)))
+                if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
+                var fresh = NextTaskShoal(p, freshOnly: true);
+                // In the simulator's model (no ShoalIdleWaitsForMoves) a peer with only held-back blocks that are not
+                // handed over yet has nothing to send.
+                if (fresh is null && !Options.ShoalIdleWaitsForMoves && NextTaskShoal(p, freshOnly: false) is null) continue;
+                if (best is null || (fresh is not null && bestFresh is null) || ((fresh is null) == (bestFresh is null) && ServedEarlier(p, best)))
                 {
                     best = p;
                     bestFresh = fresh;
@@ -96,17 +98,24 @@ public sealed partial class BitswapEngine
             // A block already uploaded waits (up to ShoalMaxDeferral) even when nothing fresh is queued: its
             // asker will hear a HAVE from whoever got it, and our upload stays free for the next fresh request.
             if (best is null) break;
-            if (!bestFresh)
+            if (bestFresh is null)
             {
                 // Nothing fresh anywhere. A seeder that is still uploading holds back blocks it already uploaded
                 // (serving them whenever nothing fresh was queued cost 0.8 extra copies in the sim: each such
-                // transfer slows the next fresh one); an idle seeder (one client fetching again) and a leecher
-                // serve whatever is asked.
+                // transfer slows the next fresh one); an idle seeder serves one once it has been handed over (its
+                // first copy written, and its holder's HAVE had time to move the asker: HandOverAtShoal; on real hosts,
+                // IdleTaskShoal); a leecher serves whatever is asked.
                 if (_shoalSuperSeeding && _envelopesInFlight >= Options.ShoalEnvelopesPerPeer) break;
+                if (_shoalSuperSeeding && Options.ShoalIdleWaitsForMoves)
+                {
+                    if (IdleTaskShoal(out var idlePeer) is not { } idleTask) break;
+                    PopEnvelope(idlePeer!, ShoalTaskPick.FreshOnly, first: idleTask);
+                    continue;
+                }
                 PopEnvelope(best, ShoalTaskPick.Any);
                 continue;
             }
-            PopEnvelope(best, ShoalTaskPick.FreshOnly);
+            PopEnvelope(best, ShoalTaskPick.FreshOnly, first: bestFresh);
         }
         if (_shoalDeferredUntil is { } due)
         {
@@ -173,8 +182,71 @@ public sealed partial class BitswapEngine
         return fresh ?? (freshOnly ? null : _shoalSuperSeeding ? handedOver : firstBlock);
     }
 
+    /// <summary>For each block uploaded, when it was first uploaded (only with <see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>).</summary>
+    private readonly Dictionary<Cid, TimeSpan> _shoalUploadedAt = [];
+
+    /// <summary>How long after a block's first upload the clients asking for it again take to move their want to its
+    /// holder (the cancel reaching us): mean and mean deviation, learned from those cancels.</summary>
+    private double _shoalMoveMean = BitswapDefaults.ShoalInitialMoveTime.TotalSeconds;
+    private double _shoalMoveDeviation = BitswapDefaults.ShoalInitialMoveTime.TotalSeconds / 2;
+
+    /// <summary>How long an idle seeder keeps an already-uploaded block back: most moves arrive by then.</summary>
+    private TimeSpan ShoalMoveWait
+        => TimeSpan.FromSeconds(Math.Min(_shoalMoveMean + 2 * _shoalMoveDeviation, BitswapDefaults.ShoalMaxDeferral.TotalSeconds));
+
+    /// <summary>A cancel arrived: if it withdraws a block we held back because we had uploaded it, it is a client moving
+    /// its want to the block's holder; how long after our upload that happened is learned.</summary>
+    private void OnCancelShoal(PeerLedger ledger, Cid cid)
+    {
+        if (!ledger.Pending.TryGetValue(cid, out var task) || task.Kind != ServerTaskKind.SendBlock) return;
+        if (!_shoalUploadedAt.TryGetValue(cid, out var at)) return;
+        double sample = Math.Min((_now - at).TotalSeconds, BitswapDefaults.ShoalMaxDeferral.TotalSeconds);
+        _shoalMoveDeviation += MoveAlpha * (Math.Abs(sample - _shoalMoveMean) - _shoalMoveDeviation);
+        _shoalMoveMean += MoveAlpha * (sample - _shoalMoveMean);
+    }
+
+    private const double MoveAlpha = 0.125; // TCP's smoothing of round-trip samples: one late cancel moves it a little
+
+    /// <summary>An idle seeder on a real network: the first queued block (peers served least recently first) whose
+    /// first upload is older than <see cref="ShoalMoveWait"/>, or that its holder cannot serve (gone, or the asker
+    /// itself). Younger ones wait: their askers are about to move them (on real sockets an envelope counts as sent
+    /// once the kernel has it, so "fewer than two in flight" is nearly always true and served every request for an
+    /// uploaded block at once: 2 seeder copies on small-4).</summary>
+    private ServerTask? IdleTaskShoal(out PeerState? peer)
+    {
+        peer = null;
+        ServerTask? found = null;
+        var wait = ShoalMoveWait;
+        foreach (var p in _peersWithAnswers.InConnectionOrder)
+        {
+            var l = p.Ledger;
+            if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
+            if (peer is not null && !ServedEarlier(p, peer)) continue;
+            int seen = 0;
+            foreach (var t in l.Order)
+            {
+                if (t.Kind != ServerTaskKind.SendBlock) continue;
+                if (++seen > BitswapDefaults.ShoalTaskScan) break;
+                var ready = _shoalUploadedAt.TryGetValue(t.Cid, out var at) ? at + wait : _now;
+                if (ready <= _now || !IsOutThereShoal(t.Cid, p.Id))
+                {
+                    found = t;
+                    peer = p;
+                    break;
+                }
+                if (_shoalDeferredUntil is not { } d || ready < d) _shoalDeferredUntil = ready;
+            }
+        }
+        return found;
+    }
+
     private void NoteUploadedShoal(Cid cid, PeerId to)
     {
+        if (Options.ShoalIdleWaitsForMoves)
+        {
+            if (_shoalUploadedAt.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedAt.ContainsKey(cid)) _shoalUploadedAt.Clear();
+            _shoalUploadedAt.TryAdd(cid, _now);
+        }
         if (_shoalUploadedTo.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedTo.ContainsKey(cid)) _shoalUploadedTo.Clear();
         _shoalUploadedTo[cid] = new ShoalUpload(to, null);
     }

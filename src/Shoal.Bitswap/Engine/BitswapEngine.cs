@@ -22,6 +22,7 @@ public sealed partial class BitswapEngine
     private long _nextPeerOrdinal;
     private TimeSpan _now;
     private int _depth;
+    private bool _batching;
 
     public BitswapEngine(PeerId self, IBlockLookup blocks, BitswapOptions? options = null)
     {
@@ -153,6 +154,16 @@ public sealed partial class BitswapEngine
         End();
     }
 
+    /// <summary>A block left the local store (garbage collection): a full ledger gives up wants for blocks we lack
+    /// first, so wants for it count as such again. Blocks that arrive need no such call.</summary>
+    public void BlockRemoved(Cid cid, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(cid);
+        Begin(now);
+        ServerBlockRemoved(cid);
+        End();
+    }
+
     /// <summary>Answers a <see cref="FindProviders"/>: these peers say they have <paramref name="cid"/>.</summary>
     public void ProvidersFound(Cid cid, IEnumerable<PeerId> providers, TimeSpan now)
     {
@@ -165,6 +176,26 @@ public sealed partial class BitswapEngine
     /// <summary>Fires the timers due at <paramref name="now"/>.</summary>
     public void Tick(TimeSpan now)
     {
+        Begin(now);
+        End();
+    }
+
+    /// <summary>Starts a batch: the inputs given until <see cref="EndBatch"/> are applied in order, and what they lead
+    /// to (wants, cancels, answers, blocks served) is decided once, when the batch ends. A host that finds several
+    /// inputs queued passes them as one batch, so a cancel queued behind a want-block removes it before anything is
+    /// served, and the per-input work (choosing wants, serving) runs once per batch. The simulator feeds one input at
+    /// a time and does not batch.</summary>
+    public void BeginBatch()
+    {
+        if (_batching || _depth > 0) throw new InvalidOperationException("a batch is already open or the engine is busy");
+        _batching = true;
+    }
+
+    /// <summary>Ends the batch opened by <see cref="BeginBatch"/> and decides its outgoing work at <paramref name="now"/>.</summary>
+    public void EndBatch(TimeSpan now)
+    {
+        if (!_batching) throw new InvalidOperationException("no batch is open");
+        _batching = false;
         Begin(now);
         End();
     }
@@ -183,10 +214,13 @@ public sealed partial class BitswapEngine
     {
         try
         {
-            ProcessPendingSessions();
-            if (Options.Strategy == BitswapStrategy.Shoal) AssignAllShoal();
-            FlushOutboxes();
-            Serve();
+            if (!_batching)
+            {
+                ProcessPendingSessions();
+                if (Options.Strategy == BitswapStrategy.Shoal) AssignAllShoal();
+                FlushOutboxes();
+                Serve();
+            }
             Stats.Wantlist = _interest.Count;
         }
         finally

@@ -1,3 +1,5 @@
+using Shoal.Net;
+
 namespace Shoal.Bitswap;
 
 /// <summary>Tunables of one Bitswap node. Defaults are boxo's (<see cref="BitswapDefaults"/> says why);
@@ -39,6 +41,24 @@ public sealed record BitswapOptions
     public int ShoalMaxWindow { get; init; } = BitswapDefaults.ShoalMaxWindow;
     public double ShoalWindowGain { get; init; } = BitswapDefaults.ShoalWindowGain;
     public TimeSpan ShoalSilenceTimeout { get; init; } = BitswapDefaults.ShoalSilenceTimeout;
+
+    /// <summary>Shortest span a peer's receive rate is measured over (zero: the gap between two blocks, as the
+    /// simulator's smooth arrivals allow). Real hosts set <see cref="BitswapDefaults.RealNetworkRateSampleSpan"/>.</summary>
+    public TimeSpan RateSampleSpan { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Shoal seeder: when fewer than two envelopes are in flight ("idle"), serve a block it already uploaded
+    /// only once that upload is older than the time clients take to move such wants to the holder (learned from their
+    /// cancels), instead of at once. False in the simulator, where an envelope is in flight until its last byte
+    /// arrives; real hosts set it, since there an envelope counts as sent once the kernel buffers it.</summary>
+    public bool ShoalIdleWaitsForMoves { get; init; }
+
+    /// <summary>Host only: the node's upload rate for block messages (bytes per second, 0 = the network's own speed);
+    /// see <see cref="UplinkPacer"/>. The Lab's local driver sets each daemon's from its group's bandwidth.</summary>
+    public double UploadBytesPerSecond { get; init; }
+
+    /// <summary>Host only: the node's download rate for block messages (bytes per second, 0 = the network's own speed):
+    /// received block messages pass a <see cref="UplinkPacer"/> of this rate before the core sees them.</summary>
+    public double DownloadBytesPerSecond { get; init; }
     public int ShoalMaxConcurrentEnvelopes { get; init; } = BitswapDefaults.ShoalMaxConcurrentEnvelopes;
     public int ShoalEnvelopesPerPeer { get; init; } = BitswapDefaults.ShoalEnvelopesPerPeer;
 
@@ -50,6 +70,15 @@ public sealed record BitswapOptions
     public int MaxConcurrentEnvelopes { get; init; } = BitswapDefaults.MaxConcurrentEnvelopes;
     public TimeSpan PeerStarvationTimeout { get; init; } = BitswapDefaults.PeerStarvationTimeout;
     public int PeerPendingCap { get; init; } = BitswapDefaults.PeerPendingCap;
+
+    /// <summary>A node's own random seed, from its peer id: every daemon must draw differently. With one seed for all,
+    /// every Shoal leecher drew the same random want order and asked the seeder for the same block at the same moment
+    /// (small-4 on real daemons: 2.3 seeder copies, 6% duplicates).</summary>
+    public static int RandomSeedFor(PeerId self)
+    {
+        ArgumentNullException.ThrowIfNull(self);
+        return Shoal.Core.StableHash.Of(self.Bytes.Span) & int.MaxValue;
+    }
 
     /// <summary>The preset for a strategy (same seed).</summary>
     public static BitswapOptions For(BitswapStrategy strategy, int randomSeed = 1) => new()

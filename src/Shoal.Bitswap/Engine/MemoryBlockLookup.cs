@@ -16,6 +16,14 @@ public sealed class MemoryBlockLookup : IBlockLookup
         if (_blocks.TryAdd(block.Cid.Hash, block)) TotalBytes += block.Data.Length;
     }
 
+    /// <summary>Removes the block (garbage collection); tell the engine with <see cref="BitswapEngine.BlockRemoved"/>.</summary>
+    public bool Remove(Cid cid)
+    {
+        if (!_blocks.Remove(cid.Hash, out var b)) return false;
+        TotalBytes -= b.Data.Length;
+        return true;
+    }
+
     public bool Has(Cid cid) => _blocks.ContainsKey(cid.Hash);
 
     public int GetSize(Cid cid) => _blocks.TryGetValue(cid.Hash, out var b) ? b.Data.Length : -1;

@@ -69,6 +69,8 @@ internal sealed class PeerState
     /// <summary>Moving average of the delivery rate from this peer (bytes/second); 0 until measured.</summary>
     public double RateBytesPerSecond;
     public TimeSpan LastBlockAt;
+    public TimeSpan RateSpanStart;
+    public long RateSpanBytes;
 
     // ---- server side
     public readonly PeerLedger Ledger = new();

@@ -5,7 +5,12 @@ namespace Shoal.Bitswap;
 /// <summary>The server's view of one peer: its wants, the answers queued for it, the work in flight.</summary>
 internal sealed class PeerLedger
 {
+    /// <summary>Read here; changed only through <see cref="AddWant"/>, <see cref="RemoveWant"/> and <see cref="Clear"/>,
+    /// which keep <see cref="Eviction"/> in step.</summary>
     public readonly Dictionary<Cid, LedgerWant> Wants = [];
+
+    /// <summary>Which want goes first when the ledger is full.</summary>
+    public readonly LedgerEvictionOrder Eviction = new();
     public readonly Dictionary<Cid, ServerTask> Pending = [];
     public readonly ServerTaskQueue Order = new();
 
@@ -35,6 +40,21 @@ internal sealed class PeerLedger
         if (Order.Count > 0) index.Add(owner);
     }
 
+    public void AddWant(LedgerWant want)
+    {
+        Wants.Add(want.Cid, want);
+        Eviction.Add(want);
+    }
+
+    public bool RemoveWant(Cid cid)
+    {
+        if (!Wants.Remove(cid, out var want)) return false;
+        Eviction.Remove(want);
+        return true;
+    }
+
+    public void SetPriority(LedgerWant want, int priority) => Eviction.SetPriority(want, priority);
+
     public void AddTask(ServerTask task)
     {
         Pending[task.Cid] = task;
@@ -54,6 +74,7 @@ internal sealed class PeerLedger
     public void Clear()
     {
         Wants.Clear();
+        Eviction.Clear();
         Pending.Clear();
         Order.Clear();
         PendingWork = 0;

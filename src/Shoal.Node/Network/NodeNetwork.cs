@@ -78,10 +78,14 @@ internal sealed class NodeNetwork : IAsyncDisposable
             await host.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"cannot listen on {string.Join(", ", listen)}: {e.Message}", e);
         }
-        var options = BitswapOptions.For(ParseStrategy(config.Bitswap.Strategy)) with
+        var options = BitswapOptions.For(ParseStrategy(config.Bitswap.Strategy), BitswapOptions.RandomSeedFor(host.LocalPeer)) with
         {
             MaxQueuedWantsPerPeer = config.Limits.MaxWantlistSize,
             MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
+            RateSampleSpan = BitswapDefaults.RealNetworkRateSampleSpan,
+            ShoalIdleWaitsForMoves = true,
+            UploadBytesPerSecond = config.Bitswap.MaxUploadBytesPerSecond,
+            DownloadBytesPerSecond = config.Bitswap.MaxDownloadBytesPerSecond,
         };
         KadDht? dht = null;
         if (config.Dht.Mode != "off")
@@ -101,6 +105,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
         var bitswap = new Bitswap.Bitswap(new TracingBitswapNetwork(bitswapNetwork, tracing), new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
+        // The loop ends only when the node stops, or on a bug: say which bug, loudly, instead of going quiet.
+        _ = bitswap.Completion.ContinueWith(static t => Console.Error.WriteLine($"shoal: Bitswap stopped after an error: {t.Exception?.GetBaseException()}"),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht, tracing);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
@@ -231,6 +238,9 @@ internal sealed class NodeNetwork : IAsyncDisposable
     /// <summary>Tells Bitswap about blocks added locally, so peers already waiting for them are served.</summary>
     public ValueTask NotifyAddedAsync(Block block, CancellationToken ct) => _bitswap.NotifyNewBlocksAsync([block], ct);
 
+    /// <summary>Tells Bitswap about blocks removed locally (garbage collection).</summary>
+    public ValueTask NotifyRemovedAsync(IReadOnlyList<Cid> cids, CancellationToken ct) => _bitswap.NotifyBlocksRemovedAsync(cids, ct);
+
     private sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);
@@ -351,16 +361,16 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
     }
 
-    /// <summary>Kubo's `stats bitswap`, with the CIDs of the current wantlist read from the engine.</summary>
+    /// <summary>Kubo's `stats bitswap`: counters and the CIDs of the current wantlist, read together on the Bitswap
+    /// loop ahead of its queued inputs (a leecher under load has thousands queued; stats must still answer).</summary>
     public async Task<BitswapStatResult> BitswapStatAsync(CancellationToken ct)
     {
-        var wantlist = await _bitswap.GetWantlistAsync(ct).ConfigureAwait(false);
-        return BitswapStat([.. wantlist.Select(c => new CidLink(c.ToString()))]);
+        var status = await _bitswap.GetStatusAsync(ct).ConfigureAwait(false);
+        return BitswapStat(status.Stats, [.. status.Wantlist.Select(c => new CidLink(c.ToString()))]);
     }
 
-    private BitswapStatResult BitswapStat(IReadOnlyList<CidLink> wantlist)
+    private BitswapStatResult BitswapStat(BitswapStats s, IReadOnlyList<CidLink> wantlist)
     {
-        var s = _bitswap.Stats;
         return new BitswapStatResult(s.BlocksReceived, s.DataReceived, s.DupBlksReceived, s.DupDataReceived,
             s.BlocksSent, s.DataSent, s.MessagesReceived, wantlist, [.. _host.ConnectedPeers.Select(p => p.ToString())])
         {
@@ -411,7 +421,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         }
         m.Libp2pConnections.Set(connections);
         m.Libp2pStreams.Set(streams);
-        m.SetBitswap(BitswapStat([]));
+        m.SetBitswap(BitswapStat(_bitswap.Stats, []));
         foreach (var meter in _host.Bandwidth.Protocols)
         {
             m.Libp2pBytes.WithLabels("in", meter.Protocol).IncTo(meter.BytesIn);

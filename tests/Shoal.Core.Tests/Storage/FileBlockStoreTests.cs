@@ -33,6 +33,20 @@ public sealed class FileBlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Reads_complete_at_once_so_synchronous_callers_do_not_wait_on_the_thread_pool()
+    {
+        var store = new FileBlockStore(_dir);
+        var block = Block.Compute(new byte[300_000].Select((_, i) => (byte)(i * 7)).ToArray());
+        var missing = store.GetAsync(Block.Compute("absent"u8.ToArray()).Cid);
+        Assert.True(missing.IsCompletedSuccessfully);
+        Assert.Null(missing.Result);
+        await store.PutAsync(block);
+        var read = store.GetAsync(block.Cid);
+        Assert.True(read.IsCompletedSuccessfully); // Bitswap's core reads blocks it serves synchronously
+        Assert.Equal(block.Data.ToArray(), read.Result!.Data.ToArray());
+    }
+
+    [Fact]
     public async Task Uses_kubo_flatfs_next_to_last_2_layout()
     {
         var store = new FileBlockStore(_dir);

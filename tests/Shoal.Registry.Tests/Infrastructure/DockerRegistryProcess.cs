@@ -5,10 +5,16 @@ using System.Text.RegularExpressions;
 namespace Shoal.Registry.Tests;
 
 /// <summary>
-/// A real upstream: Debian's docker-registry (CNCF distribution) on a free loopback port with filesystem
-/// storage in a temp directory, optionally behind token auth. Its access log (stdout) is kept so tests can
-/// count what the mirror asked the upstream for.
+/// A real upstream: Debian's docker-registry (CNCF distribution) on a loopback port with filesystem storage
+/// in a temp directory, optionally behind token auth. Its access log (stdout) is kept so tests can count what
+/// the mirror asked the upstream for.
 /// </summary>
+/// <remarks>
+/// The registry binds port 0 itself and the port is read back from its "listening on 127.0.0.1:N" line. It
+/// used to be given a port found free beforehand (bind 0, read, close); anything else on the machine could
+/// take that port before the registry bound it, and then the registry exited at once ("bind: address already
+/// in use") and every test of the fixture failed within a second.
+/// </remarks>
 internal sealed partial class DockerRegistryProcess : IAsyncDisposable
 {
     public const string Binary = "/usr/bin/docker-registry";
@@ -19,23 +25,22 @@ internal sealed partial class DockerRegistryProcess : IAsyncDisposable
     private readonly ConcurrentQueue<string> _access = new();
     private readonly ConcurrentQueue<string> _errors = new();
 
-    private DockerRegistryProcess(Process process, TempDirectory dir, int port)
+    private DockerRegistryProcess(Process process, TempDirectory dir)
     {
         _process = process;
         _dir = dir;
-        Port = port;
     }
 
-    public int Port { get; }
+    /// <summary>The port the registry bound, known once <see cref="StartAsync"/> has returned.</summary>
+    public int Port { get; private set; }
     public string HostPort => "127.0.0.1:" + Port;
     public Uri Url => new("http://127.0.0.1:" + Port);
 
     /// <param name="tokenAuth">realm, service, issuer and PEM path of the token signer's certificate.</param>
-    public static async Task<DockerRegistryProcess> StartAsync((string Realm, string Service, string Issuer, string CertPath)? tokenAuth = null, int port = 0)
+    public static async Task<DockerRegistryProcess> StartAsync((string Realm, string Service, string Issuer, string CertPath)? tokenAuth = null)
     {
         if (!File.Exists(Binary)) throw new InvalidOperationException($"{Binary} is missing: run ./setup.sh (installs the Debian docker-registry package)");
         var dir = new TempDirectory("shoal-upstream");
-        if (port == 0) port = FreePort.Next();
         var auth = tokenAuth is { } t
             ? $"auth:\n  token:\n    realm: {t.Realm}\n    service: {t.Service}\n    issuer: {t.Issuer}\n    rootcertbundle: {t.CertPath}\n"
             : "";
@@ -50,7 +55,7 @@ internal sealed partial class DockerRegistryProcess : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{port}
+              addr: 127.0.0.1:0
               secret: shoal-test-secret
             {auth}
             """);
@@ -61,8 +66,8 @@ internal sealed partial class DockerRegistryProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var registry = new DockerRegistryProcess(process, dir, port);
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registry = new DockerRegistryProcess(process, dir);
         process.OutputDataReceived += (_, e) =>
         {
             if (e.Data is null) return;
@@ -73,15 +78,22 @@ internal sealed partial class DockerRegistryProcess : IAsyncDisposable
         {
             if (e.Data is null) return;
             registry._errors.Enqueue(e.Data);
-            if (e.Data.Contains("msg=\"listening on", StringComparison.Ordinal)) listening.TrySetResult();
+            if (ListeningLine().Match(e.Data) is { Success: true } m) listening.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
         };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("docker-registry exited: " + string.Join("\n", registry._errors)));
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            await listening.Task.WaitAsync(StartTimeout);
+            var started = await Task.WhenAny(listening.Task, process.WaitForExitAsync()).WaitAsync(StartTimeout);
+            // WaitForExitAsync completes after stderr has been read to its end, so the reason is in _errors.
+            if (started != listening.Task) throw new InvalidOperationException($"docker-registry exited ({process.ExitCode}) before listening:\n" + string.Join("\n", registry._errors));
+            registry.Port = await listening.Task;
+        }
+        catch (TimeoutException e)
+        {
+            await registry.DisposeAsync();
+            throw new TimeoutException($"docker-registry did not report listening within {StartTimeout.TotalSeconds:0} s:\n" + string.Join("\n", registry._errors), e);
         }
         catch
         {
@@ -90,6 +102,9 @@ internal sealed partial class DockerRegistryProcess : IAsyncDisposable
         }
         return registry;
     }
+
+    [GeneratedRegex("msg=\"listening on 127\\.0\\.0\\.1:(\\d+)\"")]
+    private static partial Regex ListeningLine();
 
     [GeneratedRegex("\"(GET|HEAD) (/v2/[^ ]+/blobs/(sha256:[0-9a-f]{64}))[^\"]*\" (\\d{3})")]
     private static partial Regex BlobLine();

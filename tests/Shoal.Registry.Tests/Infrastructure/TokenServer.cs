@@ -28,16 +28,16 @@ internal sealed class TokenServer : IAsyncDisposable
     private readonly X509Certificate2 _cert;
     private int _issued;
 
-    private TokenServer(WebApplication app, ECDsa key, X509Certificate2 cert, string certPath, int port)
+    private TokenServer(WebApplication app, ECDsa key, X509Certificate2 cert, string certPath)
     {
         _app = app;
         _key = key;
         _cert = cert;
         CertPath = certPath;
-        Realm = $"http://127.0.0.1:{port}/token";
     }
 
-    public string Realm { get; }
+    /// <summary>The token endpoint, known once <see cref="StartAsync"/> has returned.</summary>
+    public string Realm { get; private set; } = "";
     public string CertPath { get; }
     public int Issued => _issued;
 
@@ -48,14 +48,15 @@ internal sealed class TokenServer : IAsyncDisposable
         var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         var certPath = Path.Combine(directory, "token-signer.pem");
         await File.WriteAllTextAsync(certPath, cert.ExportCertificatePem());
-        var port = FreePort.Next();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        // Port 0, read back after the bind: a port found free beforehand can be taken before Kestrel binds it.
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        var server = new TokenServer(app, key, cert, certPath, port);
+        var server = new TokenServer(app, key, cert, certPath);
         app.MapGet("/token", server.Issue);
         await app.StartAsync();
+        server.Realm = app.Urls.Single().TrimEnd('/') + "/token";
         return server;
     }
 

@@ -27,6 +27,7 @@ public class DefinitionTests
     [InlineData("staggered.yaml")]
     [InlineData("thousand.yaml")]
     [InlineData("small-4.yaml")]
+    [InlineData("small-4-100m.yaml")]
     [InlineData("churn-small.yaml")]
     public void Shipped_scenarios_are_valid(string file)
         => Assert.Equal("scenario", DefinitionReader.Validate(Scenarios.Shipped(file)));

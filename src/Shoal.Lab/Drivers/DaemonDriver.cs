@@ -15,8 +15,9 @@ namespace Shoal.Lab.Drivers;
 /// The <c>local</c> and <c>cluster</c> drivers: one real `shoal daemon` per cluster node (fresh repository, ports 0,
 /// DHT off, the trial's Bitswap strategy), all connected to each other; seeders add the generated content through
 /// the HTTP API, fetchers `cat` it at their start times and hash what they read; per-node figures come from the
-/// daemons' Bitswap and bandwidth stats. Times are wall-clock. Links are not shaped (loopback or the hosts'
-/// real network), so the bound of the definitions does not apply; the report says so.
+/// daemons' Bitswap and bandwidth stats. Times are wall-clock. Each daemon's block upload and download are capped at
+/// its group's bandwidth (Bitswap's pacing), but latency, loss and CPU are the machine's, so the bound of the
+/// definitions does not apply; the report says so.
 /// </summary>
 public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDriver
 {
@@ -40,7 +41,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         var objectBytes = scenario.Fetch.Max(f => f.Objects.Sum(o => scenario.Object(o).TotalBytes));
         var notes = new List<string>
         {
-            $"{name}: real daemons, wall-clock times; links are not shaped, so the bound from the cluster definition does not apply to these times",
+            $"{name}: real daemons, wall-clock times; block transfers are capped at each group's bandwidth but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
         };
         var runs = new List<TrialResult>();
         var summaries = new List<TrialSummary>();

@@ -136,6 +136,7 @@ public sealed partial class Bitswap
                 {
                     try
                     {
+                        if (send.Message.Blocks.Count > 0 && _owner._uplink is { } uplink) await uplink.TransmitAsync(send.Message, ct).ConfigureAwait(false);
                         await _owner._network.SendMessageAsync(_peer, send.Message, ct).ConfigureAwait(false);
                     }
                     catch (Exception) when (!ct.IsCancellationRequested)

@@ -34,6 +34,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private readonly HashSet<Task> _background = [];
     private readonly ITimer _timer;
     private readonly IProviderFinder? _providers;
+    private readonly UplinkPacer? _uplink;
+    private readonly UplinkPacer? _downlink;
     private TimeSpan? _timerArmedFor;
     private Task? _loop;
     private volatile BitswapStats _stats = new();
@@ -49,6 +51,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _providers = providers;
         _startTimestamp = _time.GetTimestamp();
         _engine = new BitswapEngine(network.LocalPeer, new BlockStoreLookup(store), options);
+        if (_engine.Options.UploadBytesPerSecond > 0) _uplink = new UplinkPacer(_engine.Options.UploadBytesPerSecond, _time);
+        if (_engine.Options.DownloadBytesPerSecond > 0) _downlink = new UplinkPacer(_engine.Options.DownloadBytesPerSecond, _time);
         _timer = _time.CreateTimer(static s => ((Bitswap)s!).Post(new TickInput()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -188,7 +192,15 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     void IBitswapNetworkListener.OnPeerDisconnected(PeerId peer) => Post(new PeerDownInput(peer));
 
     ValueTask IBitswapNetworkListener.OnMessageReceivedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
-        => PostAsync(new MessageInput(peer, message), ct);
+        => message.Blocks.Count > 0 && _downlink is not null ? ReceivePacedAsync(peer, message, ct) : PostAsync(new MessageInput(peer, message), ct);
+
+    /// <summary>A block message on a capped download link: handed over once the link has carried it (the wait holds the
+    /// peer's stream, so the sender slows as on a link of that speed).</summary>
+    private async ValueTask ReceivePacedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
+    {
+        await _downlink!.ReceiveAsync(message, ct).ConfigureAwait(false);
+        await PostAsync(new MessageInput(peer, message), ct).ConfigureAwait(false);
+    }
 
     // ------------------------------------------------------------------ the loop
 

@@ -332,4 +332,45 @@ public class RealNetworkTests
         moved.Driver.AdvanceTo(moved.Driver.Now + TimeSpan.FromSeconds(1));
         Assert.Empty(BlocksTo(moved.Driver.Take(), B));
     }
+
+    /// <summary>A clock that stands still and records the delays timers are asked for.</summary>
+    private sealed class StillClock : TimeProvider
+    {
+        public readonly List<TimeSpan> Delays = [];
+        public override long TimestampFrequency => 1_000_000;
+        public override long GetTimestamp() => 5_000_000;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (Delays) Delays.Add(dueTime);
+            return new NeverTimer();
+        }
+
+        private sealed class NeverTimer : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => true;
+            public void Dispose() { }
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public void A_paced_link_sends_block_messages_one_after_another_at_its_rate()
+    {
+        var clock = new StillClock();
+        var up = new UplinkPacer(1_000_000, clock); // 1 MB/s
+        var first = up.TransmitAsync(500_000, arrived: false, CancellationToken.None);
+        var second = up.TransmitAsync(250_000, arrived: false, CancellationToken.None);
+        Assert.False(first.IsCompleted);
+        Assert.Equal([TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(0.75)], clock.Delays); // the second waits for the first
+
+        // A download link adds nothing when idle (the sender's link already took the message's time) and queues the
+        // rest behind what it is still carrying.
+        var downClock = new StillClock();
+        var down = new UplinkPacer(1_000_000, downClock);
+        Assert.True(down.TransmitAsync(500_000, arrived: true, CancellationToken.None).IsCompletedSuccessfully);
+        var queued = down.TransmitAsync(500_000, arrived: true, CancellationToken.None);
+        Assert.False(queued.IsCompleted);
+        Assert.Equal([TimeSpan.FromSeconds(0.5)], downClock.Delays);
+    }
 }

@@ -138,7 +138,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
 
             progress?.Report(new LabProgress(peer.Name, rep, 0, "starting daemons"));
             var first = nodes.Where(n => !lateJoiners.Contains(n.Index)).ToList();
-            var started = await Task.WhenAll(first.Select(n => StartDaemonAsync(n.Index, peer, runId, ct))).ConfigureAwait(false);
+            var started = await Task.WhenAll(first.Select(n => StartDaemonAsync(n, peer, runId, ct))).ConfigureAwait(false);
             foreach (var d in started) daemons[d.Index] = d;
             // Full mesh, as the simulator's default: i dials every j > i.
             foreach (var a in first)
@@ -256,7 +256,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             {
                 if (daemons[node] is not null) return;
                 // Same repository (the blocks it had), same identity, new ports.
-                var d = await StartDaemonAsync(node, peer, runId, trialCts.Token).ConfigureAwait(false);
+                var d = await StartDaemonAsync(nodes[node], peer, runId, trialCts.Token).ConfigureAwait(false);
                 daemons[node] = d;
                 baseline[node] = await StatsAsync(d, trialCts.Token).ConfigureAwait(false) ?? default;
                 StartProfiling(d);
@@ -437,8 +437,9 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         }
     }
 
-    private async Task<Daemon> StartDaemonAsync(int index, PeerDefinition peer, string runId, CancellationToken ct)
+    private async Task<Daemon> StartDaemonAsync(ClusterNode node, PeerDefinition peer, string runId, CancellationToken ct)
     {
+        int index = node.Index;
         var bind = launcher.BindAddress;
         var args = new List<string>
         {
@@ -446,6 +447,18 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             "daemon", "--init", "--init-profile", "test", "--listen", $"/ip4/{bind}/tcp/0", "--gateway", "",
             "--dht-mode", "off", "--strategy", peer.Strategy,
         };
+        // The group's bandwidth caps the daemon's block upload and download, so loopback has the links the simulator
+        // models (a peer option can override them).
+        if (node.Group.UplinkBytesPerSecond is > 0 and < long.MaxValue)
+        {
+            args.Add("--set");
+            args.Add($"Bitswap.MaxUploadBytesPerSecond={(long)node.Group.UplinkBytesPerSecond}");
+        }
+        if (node.Group.DownlinkBytesPerSecond is > 0 and < long.MaxValue)
+        {
+            args.Add("--set");
+            args.Add($"Bitswap.MaxDownloadBytesPerSecond={(long)node.Group.DownlinkBytesPerSecond}");
+        }
         foreach (var (k, v) in peer.Options) { args.Add("--set"); args.Add($"{k}={v}"); }
         var process = launcher.Start(index, args);
         var stderr = new System.Text.StringBuilder();

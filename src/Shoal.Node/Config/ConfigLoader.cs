@@ -217,6 +217,8 @@ public static class ConfigLoader
         RequirePositive("Limits.MaxStreamsPerConnection", c.Limits.MaxStreamsPerConnection);
         RequirePositive("Limits.MaxWantlistSize", c.Limits.MaxWantlistSize);
         RequirePositive("Limits.MaxOutstandingBytesPerPeer", c.Limits.MaxOutstandingBytesPerPeer);
+        if (c.Bitswap.MaxUploadBytesPerSecond < 0) throw new ConfigException("Bitswap.MaxUploadBytesPerSecond", "must be 0 (no cap) or a positive byte rate");
+        if (c.Bitswap.MaxDownloadBytesPerSecond < 0) throw new ConfigException("Bitswap.MaxDownloadBytesPerSecond", "must be 0 (no cap) or a positive byte rate");
         RequirePositive("Limits.MaxBlockSize", c.Limits.MaxBlockSize);
         if (c.Limits.MaxBlockSize > 4 * 1024 * 1024) throw new ConfigException("Limits.MaxBlockSize", "must be at most 4194304 (libp2p message limit)");
         RequireOneOf("Bitswap.Strategy", c.Bitswap.Strategy, Strategies);

@@ -84,6 +84,8 @@ internal sealed class NodeNetwork : IAsyncDisposable
             MaxOutstandingBytesPerPeer = (int)Math.Min(int.MaxValue, config.Limits.MaxOutstandingBytesPerPeer),
             RateSampleSpan = BitswapDefaults.RealNetworkRateSampleSpan,
             ShoalIdleWaitsForMoves = true,
+            UploadBytesPerSecond = config.Bitswap.MaxUploadBytesPerSecond,
+            DownloadBytesPerSecond = config.Bitswap.MaxDownloadBytesPerSecond,
         };
         KadDht? dht = null;
         if (config.Dht.Mode != "off")

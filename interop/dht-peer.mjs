@@ -60,10 +60,12 @@ const commands = {
   async provide ({ node, cid, timeoutMs }) {
     const signal = signalFor(timeoutMs)
     const sentTo = []
+    const errors = {} // why a peer got no record (a failed lookup query or a failed send), for the test's message
     for await (const event of nodes[node].services.dht.provide(CID.parse(cid), { signal })) {
       if (event.name === 'PEER_RESPONSE' && event.messageName === 'ADD_PROVIDER') sentTo.push(event.from.toString())
+      if (event.name === 'QUERY_ERROR') errors[event.from.toString()] = String(event.error?.message ?? event.error)
     }
-    return { sentTo }
+    return { sentTo, errors }
   },
   async findProviders ({ node, cid, max, timeoutMs }) {
     const signal = signalFor(timeoutMs)

@@ -118,7 +118,7 @@ public sealed partial class Bitswap
 
         private async Task RunAsync(CancellationToken ct)
         {
-            bool broken = false;
+            bool broken = false; // after a failed send: drop until the loop replaces this sender (the peer's disconnect)
             while (true)
             {
                 await _ready.WaitAsync(CancellationToken.None).ConfigureAwait(false);
@@ -139,9 +139,20 @@ public sealed partial class Bitswap
                         if (send.Message.Blocks.Count > 0 && _owner._uplink is { } uplink) await uplink.TransmitAsync(send.Message, ct).ConfigureAwait(false);
                         await _owner._network.SendMessageAsync(_peer, send.Message, ct).ConfigureAwait(false);
                     }
-                    catch (Exception e) when (e is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException)
+                    catch (Exception) when (!ct.IsCancellationRequested)
                     {
-                        broken = true; // the network reports the disconnect; drop the rest
+                        // The network already retried on a fresh stream, and the message is lost: the peer and we now
+                        // disagree on what was said (a served want it will wait for forever). A peer that is gone is
+                        // reported by the network; one still connected (a stream negotiation that timed out under load)
+                        // would not be, and this sender used to drop everything to it for good. So Bitswap with the
+                        // peer starts over: disconnect (both cores forget), connect again (wants are sent afresh).
+                        // Messages queued until the disconnect lands are dropped; the core forgets them with the peer.
+                        broken = true;
+                        _owner.Track(_owner.RestartPeerAsync(_peer, ct));
+                    }
+                    catch (Exception)
+                    {
+                        // Stopping: nothing more is sent.
                     }
                 }
                 if (send.ServerWork > 0 && !ct.IsCancellationRequested) _owner.Post(new SentInput(_peer, send.ServerWork));

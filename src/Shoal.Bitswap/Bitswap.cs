@@ -411,6 +411,20 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         }
     }
 
+    /// <summary>A send to the peer failed after the network's own retry: Bitswap with it starts over (disconnect, connect).</summary>
+    private async Task RestartPeerAsync(PeerId peer, CancellationToken ct)
+    {
+        try
+        {
+            await _network.DisconnectAsync(peer, ct).ConfigureAwait(false);
+            await _network.ConnectAsync(peer, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // Unreachable now: it stays disconnected until it or a session connects again.
+        }
+    }
+
     private async Task ConnectAsync(PeerId peer, CancellationToken ct)
     {
         try

@@ -315,9 +315,11 @@ public class RealNetworkTests
             return (atOnce, BlocksTo(d.Take(), B), d);
         }
 
-        // The simulator's rule: fewer than two envelopes in flight means idle, and idle serves at once.
-        var sim = Run(waitsForMoves: false, TimeSpan.FromMilliseconds(10));
-        Assert.Single(sim.AtOnce);
+        // The simulator's rule: fewer than two envelopes in flight means idle, and idle serves an uploaded block once
+        // its first copy is written and the holder's HAVE had time to move the asker (ShoalHandOverGrace).
+        var sim = Run(waitsForMoves: false, BitswapDefaults.ShoalHandOverGrace);
+        Assert.Empty(sim.AtOnce);
+        Assert.Single(sim.Later);
 
         // Real network: held for the move time (100 ms assumed, plus twice its deviation), then served.
         var held = Run(waitsForMoves: true, TimeSpan.FromMilliseconds(150));

@@ -196,9 +196,65 @@ public class ShoalStrategyTests
         var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
         d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
         // Later someone fetches the same content again: nothing else to upload, so no holding back.
+        d.Now += BitswapDefaults.ShoalHandOverGrace;
         d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
         var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
         Assert.Equal([x.Cid], toP2);
+    }
+
+    private static List<Cid> BlocksSentTo(IEnumerable<BitswapAction> actions, PeerId peer)
+        => actions.OfType<SendMessage>().Where(m => m.Peer.Equals(peer)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+
+    [Fact]
+    public void An_idle_seeder_holds_a_second_copy_back_until_the_first_is_written_and_its_holder_could_say_have()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 12);
+        d.Store.Put(x);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+
+        // P2 asks while the first copy is still being written: the seeder is idle, but x waits (P1 will say HAVE).
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        Assert.Empty(BlocksSentTo(d.Take(), P2));
+
+        // Written: still held for the grace, time for P1's HAVE to reach P2 and P2's cancel to come back.
+        d.Now += TimeSpan.FromMilliseconds(2);
+        d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
+        Assert.Empty(BlocksSentTo(d.Take(), P2));
+        d.Now += BitswapDefaults.ShoalHandOverGrace - TimeSpan.FromMilliseconds(1);
+        d.Engine.Tick(d.Now);
+        Assert.Empty(BlocksSentTo(d.Take(), P2));
+
+        // P2 did not cancel (it may have nobody else to ask): the second copy goes when the grace is over.
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Engine.Tick(d.Now);
+        Assert.Equal([x.Cid], BlocksSentTo(d.Take(), P2));
+    }
+
+    [Fact]
+    public void An_idle_seeder_serves_a_block_many_peers_wait_for_as_soon_as_its_first_copy_is_written()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(300_000, 13);
+        d.Store.Put(x);
+        var askers = Enumerable.Range(0, BitswapDefaults.ShoalStarAskers).Select(i => SimNet.MakePeerId("asker-" + i)).ToList();
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        foreach (var a in askers) d.Engine.PeerConnected(a, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var toP1 = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(P1));
+        foreach (var a in askers) d.Engine.MessageReceived(a, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+        var waiting = d.Take();
+        Assert.Empty(askers.SelectMany(a => BlocksSentTo(waiting, a)));
+
+        // Its only holder would serve all of them at once: the idle seeder helps at once, within its idle budget.
+        d.Now += TimeSpan.FromMilliseconds(2);
+        d.Engine.MessageSent(P1, toP1.ServerWork, d.Now);
+        var served = d.Take();
+        Assert.InRange(askers.Count(a => BlocksSentTo(served, a).Contains(x.Cid)), 1, BitswapDefaults.ShoalEnvelopesPerPeer);
     }
 
     [Fact]

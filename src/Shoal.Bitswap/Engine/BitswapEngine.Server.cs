@@ -158,6 +158,7 @@ public sealed partial class BitswapEngine
         p.Ledger.ActiveEnvelopes = 0;
         p.Ledger.ActiveWork = 0;
         p.Ledger.Clear();
+        p.ShoalEnvelopeBlocks.Clear();
     }
 
     private void OnEnvelopeSent(PeerId peer, int work)
@@ -167,6 +168,7 @@ public sealed partial class BitswapEngine
         p.Ledger.ActiveEnvelopes--;
         p.Ledger.ActiveWork = Math.Max(0, p.Ledger.ActiveWork - work);
         _envelopesInFlight = Math.Max(0, _envelopesInFlight - 1);
+        if (p.ShoalEnvelopeBlocks.TryDequeue(out var blocks)) NoteWrittenShoal(blocks, p.Id);
     }
 
     /// <summary>Pops answers into messages while send slots are free, always for the peer the fair order
@@ -265,6 +267,7 @@ public sealed partial class BitswapEngine
         l.LastServedAt = _now;
         _envelopesInFlight++;
         Stats.MessagesSent++;
+        if (pick != ShoalTaskPick.Head) EnqueueEnvelopeShoal(p, msg);
         Emit(new SendMessage(p.Id, msg, work));
     }
 }

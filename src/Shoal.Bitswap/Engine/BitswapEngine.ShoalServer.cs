@@ -17,11 +17,38 @@ public sealed partial class BitswapEngine
     /// seeder holds a second copy back) only while that peer is still connected and is not the asker: a peer that
     /// left serves nobody, so holding back for it would only slow the asker (a lone leecher fetching from a seeder
     /// whose earlier leecher has gone got 4 MiB/s instead of 100).</summary>
-    private readonly Dictionary<Cid, PeerId> _shoalUploadedTo = [];
+    private readonly Dictionary<Cid, ShoalUpload> _shoalUploadedTo = [];
+
+    /// <summary>A block's last upload: to whom, and when its envelope was reported written (null while in flight).</summary>
+    private readonly record struct ShoalUpload(PeerId To, TimeSpan? WrittenAt);
 
     private bool IsOutThereShoal(Cid cid, PeerId asker)
-        => _shoalUploadedTo.TryGetValue(cid, out var holder) && !holder.Equals(asker)
-           && _peers.TryGetValue(holder, out var h) && h.Connected;
+        => _shoalUploadedTo.TryGetValue(cid, out var up) && !up.To.Equals(asker)
+           && _peers.TryGetValue(up.To, out var h) && h.Connected;
+
+    /// <summary>When a held-back block may go to a second asker although this node is super-seeding (used only when
+    /// nothing fresh is queued): null while its first copy is in flight; once written, at once if many peers wait for it
+    /// (its single holder would serve them all at once, in a star), else <see cref="BitswapDefaults.ShoalHandOverGrace"/>
+    /// later, so an asker that hears the holder's HAVE has moved its want (and cancelled here) before we send.</summary>
+    private TimeSpan? HandOverAtShoal(Cid cid)
+    {
+        if (!_shoalUploadedTo.TryGetValue(cid, out var up) || up.WrittenAt is not { } at) return null;
+        return AskersShoal(cid) >= BitswapDefaults.ShoalStarAskers ? at : at + BitswapDefaults.ShoalHandOverGrace;
+    }
+
+    private readonly Dictionary<Cid, int> _shoalAskers = [];
+
+    /// <summary>Peers waiting for <paramref name="cid"/> from us (counted once per serving pass).</summary>
+    private int AskersShoal(Cid cid)
+    {
+        if (_shoalAskers.TryGetValue(cid, out int n)) return n;
+        foreach (var q in _peersWithAnswers.InConnectionOrder)
+        {
+            if (q.Ledger.Pending.TryGetValue(cid, out var t) && t.Kind == ServerTaskKind.SendBlock) n++;
+        }
+        _shoalAskers[cid] = n;
+        return n;
+    }
 
     /// <summary>The Shoal server's cap on one peer's wants: Shoal clients keep a want-have subscription per block at
     /// every session peer, and an image has more blocks than boxo's 1024.</summary>
@@ -48,6 +75,7 @@ public sealed partial class BitswapEngine
     {
         _shoalSuperSeeding = SuperSeeding;
         _shoalDeferredUntil = null;
+        _shoalAskers.Clear();
         while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
         {
             PeerState? best = null;
@@ -58,6 +86,9 @@ public sealed partial class BitswapEngine
                 var l = p.Ledger;
                 if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
                 var fresh = NextTaskShoal(p, freshOnly: true);
+                // In the simulator's model (no ShoalIdleWaitsForMoves) a peer with only held-back blocks that are not
+                // handed over yet has nothing to send.
+                if (fresh is null && !Options.ShoalIdleWaitsForMoves && NextTaskShoal(p, freshOnly: false) is null) continue;
                 if (best is null || (fresh is not null && bestFresh is null) || ((fresh is null) == (bestFresh is null) && ServedEarlier(p, best)))
                 {
                     best = p;
@@ -71,8 +102,9 @@ public sealed partial class BitswapEngine
             {
                 // Nothing fresh anywhere. A seeder that is still uploading holds back blocks it already uploaded
                 // (serving them whenever nothing fresh was queued cost 0.8 extra copies in the sim: each such
-                // transfer slows the next fresh one); an idle seeder (one client fetching again) and a leecher
-                // serve whatever is asked.
+                // transfer slows the next fresh one); an idle seeder serves one once it has been handed over (its
+                // first copy written, and its holder's HAVE had time to move the asker: HandOverAtShoal; on real hosts,
+                // IdleTaskShoal); a leecher serves whatever is asked.
                 if (_shoalSuperSeeding && _envelopesInFlight >= Options.ShoalEnvelopesPerPeer) break;
                 if (_shoalSuperSeeding && Options.ShoalIdleWaitsForMoves)
                 {
@@ -111,11 +143,13 @@ public sealed partial class BitswapEngine
 
     /// <summary>The next answer for this peer: a presence answer first, then the first block (in the peer's
     /// priority order) that this node has not uploaded yet or that waited long enough; with
-    /// <paramref name="freshOnly"/> false, any block.</summary>
+    /// <paramref name="freshOnly"/> false, any block on a leecher, and on a super-seeding node a block whose first copy
+    /// was handed over (written, and its holder had time to say HAVE).</summary>
     private ServerTask? NextTaskShoal(PeerState p, bool freshOnly)
     {
         var l = p.Ledger;
         ServerTask? firstBlock = null;
+        ServerTask? handedOver = null;
         ServerTask? fresh = null;
         int seen = 0;
         foreach (var t in l.Order)
@@ -137,10 +171,15 @@ public sealed partial class BitswapEngine
                     fresh = t;
                     break;
                 }
+                if (!freshOnly && handedOver is null && HandOverAtShoal(t.Cid) is { } handOver)
+                {
+                    if (_now >= handOver) handedOver = t;
+                    else if (handOver < until) until = handOver;
+                }
                 if (_shoalDeferredUntil is not { } d || until < d) _shoalDeferredUntil = until;
             }
         }
-        return fresh ?? (freshOnly ? null : firstBlock);
+        return fresh ?? (freshOnly ? null : _shoalSuperSeeding ? handedOver : firstBlock);
     }
 
     /// <summary>For each block uploaded, when it was first uploaded (only with <see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>).</summary>
@@ -209,7 +248,24 @@ public sealed partial class BitswapEngine
             _shoalUploadedAt.TryAdd(cid, _now);
         }
         if (_shoalUploadedTo.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedTo.ContainsKey(cid)) _shoalUploadedTo.Clear();
-        _shoalUploadedTo[cid] = to;
+        _shoalUploadedTo[cid] = new ShoalUpload(to, null);
+    }
+
+    private void EnqueueEnvelopeShoal(PeerState p, BitswapMessage msg)
+    {
+        var blocks = msg.Blocks.Count == 0 ? [] : new Cid[msg.Blocks.Count];
+        for (int i = 0; i < blocks.Length; i++) blocks[i] = msg.Blocks[i].Cid;
+        p.ShoalEnvelopeBlocks.Enqueue(blocks);
+    }
+
+    /// <summary>An envelope to <paramref name="to"/> was written: its blocks' copies have left.</summary>
+    private void NoteWrittenShoal(Cid[] blocks, PeerId to)
+    {
+        foreach (var cid in blocks)
+        {
+            if (_shoalUploadedTo.TryGetValue(cid, out var up) && up.To.Equals(to) && up.WrittenAt is null)
+                _shoalUploadedTo[cid] = up with { WrittenAt = _now };
+        }
     }
 }
 

@@ -86,6 +86,10 @@ internal sealed class PeerState
     /// <summary>Shoal: the peer has asked us for blocks, so it is fetching too (a seeder never asks).</summary>
     public bool ShoalAskedUs;
 
+    /// <summary>Shoal server: the blocks of each envelope handed to the host and not yet reported written, oldest
+    /// first (a connection writes them in order), so the server knows when a block's copy has left.</summary>
+    public readonly Queue<Cid[]> ShoalEnvelopeBlocks = new();
+
     /// <summary>Shoal: a hash of the peer id every node computes alike (0 until first needed).</summary>
     public ulong ShoalKey;
 }

@@ -33,21 +33,27 @@ public sealed partial class BitswapEngine
     private TimeSpan? HandOverAtShoal(Cid cid)
     {
         if (!_shoalUploadedTo.TryGetValue(cid, out var up) || up.WrittenAt is not { } at) return null;
-        return AskersShoal(cid) >= BitswapDefaults.ShoalStarAskers ? at : at + BitswapDefaults.ShoalHandOverGrace;
+        var afterGrace = at + BitswapDefaults.ShoalHandOverGrace;
+        if (_now >= afterGrace) return afterGrace; // no need to count askers
+        return ManyAskShoal(cid) ? at : afterGrace;
     }
 
-    private readonly Dictionary<Cid, int> _shoalAskers = [];
+    private readonly Dictionary<Cid, bool> _shoalManyAsk = [];
 
-    /// <summary>Peers waiting for <paramref name="cid"/> from us (counted once per serving pass).</summary>
-    private int AskersShoal(Cid cid)
+    /// <summary>At least <see cref="BitswapDefaults.ShoalStarAskers"/> peers wait for <paramref name="cid"/> from us
+    /// (counted once per serving pass, and only while a block is within its grace, so a seeder with a thousand peers
+    /// does not count on every message).</summary>
+    private bool ManyAskShoal(Cid cid)
     {
-        if (_shoalAskers.TryGetValue(cid, out int n)) return n;
+        if (_shoalManyAsk.TryGetValue(cid, out bool many)) return many;
+        int n = 0;
         foreach (var q in _peersWithAnswers.InConnectionOrder)
         {
-            if (q.Ledger.Pending.TryGetValue(cid, out var t) && t.Kind == ServerTaskKind.SendBlock) n++;
+            if (q.Ledger.Pending.TryGetValue(cid, out var t) && t.Kind == ServerTaskKind.SendBlock && ++n >= BitswapDefaults.ShoalStarAskers) break;
         }
-        _shoalAskers[cid] = n;
-        return n;
+        many = n >= BitswapDefaults.ShoalStarAskers;
+        _shoalManyAsk[cid] = many;
+        return many;
     }
 
     /// <summary>The Shoal server's cap on one peer's wants: Shoal clients keep a want-have subscription per block at
@@ -75,7 +81,7 @@ public sealed partial class BitswapEngine
     {
         _shoalSuperSeeding = SuperSeeding;
         _shoalDeferredUntil = null;
-        _shoalAskers.Clear();
+        _shoalManyAsk.Clear();
         while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
         {
             PeerState? best = null;

@@ -137,4 +137,42 @@ public sealed class BitswapStatusTests
         Assert.Contains("store bug 4711", status.Message);
         await Assert.ThrowsAnyAsync<Exception>(() => bitswap.GetWantlistAsync().WaitAsync(Timeout));
     }
+
+    /// <summary>A store holding one block whose file went bad: its size is known, reading it fails as a disk store does.</summary>
+    private sealed class DamagedStore(MemoryBlockStore inner, Cid damaged) : IBlockStore
+    {
+        public ValueTask<bool> HasAsync(Cid cid, CancellationToken ct = default) => inner.HasAsync(cid, ct);
+        public ValueTask<Block?> GetAsync(Cid cid, CancellationToken ct = default)
+            => cid == damaged ? ValueTask.FromException<Block?>(new InvalidDataException("block file does not match its hash")) : inner.GetAsync(cid, ct);
+        public ValueTask<int?> GetSizeAsync(Cid cid, CancellationToken ct = default) => inner.GetSizeAsync(cid, ct);
+        public ValueTask DeleteAsync(Cid cid, CancellationToken ct = default) => inner.DeleteAsync(cid, ct);
+        public IAsyncEnumerable<Cid> ListAsync(CancellationToken ct = default) => inner.ListAsync(ct);
+        public ValueTask PutAsync(Block block, CancellationToken ct = default) => inner.PutAsync(block, ct);
+    }
+
+    [Fact]
+    public async Task A_block_that_cannot_be_read_is_not_served_and_the_node_serves_the_rest()
+    {
+        var damaged = Block.Compute(TestDags.RandomBytes(5000, 91));
+        var good = Block.Compute(TestDags.RandomBytes(5000, 92));
+        var inner = new MemoryBlockStore();
+        await inner.PutAsync(damaged);
+        await inner.PutAsync(good);
+        var hub = new InMemoryBitswapHub();
+        await using var serverNet = hub.CreateEndpoint(SimNet.MakePeerId("server"));
+        await using var clientNet = hub.CreateEndpoint(SimNet.MakePeerId("client"));
+        await using var server = new Bitswap(serverNet, new DamagedStore(inner, damaged.Cid));
+        await using var client = new Bitswap(clientNet, new MemoryBlockStore());
+        server.Start();
+        client.Start();
+        hub.Connect(serverNet.LocalPeer, clientNet.LocalPeer);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var lost = client.GetBlockAsync(damaged.Cid, cts.Token);
+        Assert.Equal(good.Data.ToArray(), (await client.GetBlockAsync(good.Cid).WaitAsync(Timeout)).Data.ToArray());
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => lost.WaitAsync(Timeout));
+        Assert.Null(server.Fault);
+        var status = await server.GetStatusAsync().WaitAsync(Timeout);
+        Assert.Equal(1, status.Stats.BlocksSent);
+    }
 }

@@ -21,6 +21,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
     private readonly Task _bootstrap;
     private readonly Libp2pBitswapNetwork _bitswapNetwork;
     private readonly Bitswap.Bitswap _bitswap;
+    private readonly Task _bitswapEnded;
     private long _activeFetches;
     private readonly KadDht? _routing;
     private readonly Lock _providesGate = new();
@@ -33,6 +34,11 @@ internal sealed class NodeNetwork : IAsyncDisposable
 
     private NodeNetwork(ShoalNode node, P2pHost host, Libp2pBitswapNetwork bitswapNetwork, Bitswap.Bitswap bitswap, KadDht? dht, BitswapTracing tracing)
     {
+        // The loop ends only when the node stops, or on a bug: say which bug, loudly, instead of going quiet.
+        _bitswapEnded = bitswap.Completion.ContinueWith(static t =>
+        {
+            if (t.IsFaulted) Console.Error.WriteLine($"shoal: Bitswap stopped after an error: {t.Exception?.GetBaseException()}");
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _tracing = tracing;
         _node = node;
         _host = host;
@@ -105,9 +111,6 @@ internal sealed class NodeNetwork : IAsyncDisposable
         var bitswap = new Bitswap.Bitswap(new TracingBitswapNetwork(bitswapNetwork, tracing), new BitswapBlockStore(node.LocalBlocks), options,
             providers: dht is null ? null : new ContentRoutingProviderFinder(dht, host));
         bitswap.Start();
-        // The loop ends only when the node stops, or on a bug: say which bug, loudly, instead of going quiet.
-        _ = bitswap.Completion.ContinueWith(static t => Console.Error.WriteLine($"shoal: Bitswap stopped after an error: {t.Exception?.GetBaseException()}"),
-            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var network = new NodeNetwork(node, host, bitswapNetwork, bitswap, dht, tracing);
         node.Metrics.OnScrape(m => network.UpdateMetrics(m));
         return network;
@@ -440,6 +443,7 @@ internal sealed class NodeNetwork : IAsyncDisposable
         await Task.WhenAll(provides).ConfigureAwait(false);
         if (_routing is not null) await _routing.DisposeAsync().ConfigureAwait(false);
         await _bitswap.DisposeAsync().ConfigureAwait(false);
+        await _bitswapEnded.ConfigureAwait(false);
         await _bitswapNetwork.DisposeAsync().ConfigureAwait(false);
         await _host.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();

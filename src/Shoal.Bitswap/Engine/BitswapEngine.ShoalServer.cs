@@ -19,8 +19,9 @@ public sealed partial class BitswapEngine
     /// whose earlier leecher has gone got 4 MiB/s instead of 100).</summary>
     private readonly Dictionary<Cid, ShoalUpload> _shoalUploadedTo = [];
 
-    /// <summary>A block's last upload: to whom, and when its envelope was reported written (null while in flight).</summary>
-    private readonly record struct ShoalUpload(PeerId To, TimeSpan? WrittenAt);
+    /// <summary>A block's uploads: when the first one left (kept across later uploads), to whom the last one went, and
+    /// when that last envelope was reported written (null while in flight).</summary>
+    private readonly record struct ShoalUpload(PeerId To, TimeSpan FirstAt, TimeSpan? WrittenAt);
 
     private bool IsOutThereShoal(Cid cid, PeerId asker)
         => _shoalUploadedTo.TryGetValue(cid, out var up) && !up.To.Equals(asker)
@@ -188,9 +189,6 @@ public sealed partial class BitswapEngine
         return fresh ?? (freshOnly ? null : _shoalSuperSeeding ? handedOver : firstBlock);
     }
 
-    /// <summary>For each block uploaded, when it was first uploaded (only with <see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>).</summary>
-    private readonly Dictionary<Cid, TimeSpan> _shoalUploadedAt = [];
-
     /// <summary>How long after a block's first upload the clients asking for it again take to move their want to its
     /// holder (the cancel reaching us): mean and mean deviation, learned from those cancels.</summary>
     private double _shoalMoveMean = BitswapDefaults.ShoalInitialMoveTime.TotalSeconds;
@@ -205,8 +203,8 @@ public sealed partial class BitswapEngine
     private void OnCancelShoal(PeerLedger ledger, Cid cid)
     {
         if (!ledger.Pending.TryGetValue(cid, out var task) || task.Kind != ServerTaskKind.SendBlock) return;
-        if (!_shoalUploadedAt.TryGetValue(cid, out var at)) return;
-        double sample = Math.Min((_now - at).TotalSeconds, BitswapDefaults.ShoalMaxDeferral.TotalSeconds);
+        if (!_shoalUploadedTo.TryGetValue(cid, out var up)) return;
+        double sample = Math.Min((_now - up.FirstAt).TotalSeconds, BitswapDefaults.ShoalMaxDeferral.TotalSeconds);
         _shoalMoveDeviation += MoveAlpha * (Math.Abs(sample - _shoalMoveMean) - _shoalMoveDeviation);
         _shoalMoveMean += MoveAlpha * (sample - _shoalMoveMean);
     }
@@ -233,7 +231,7 @@ public sealed partial class BitswapEngine
             {
                 if (t.Kind != ServerTaskKind.SendBlock) continue;
                 if (++seen > BitswapDefaults.ShoalTaskScan) break;
-                var ready = _shoalUploadedAt.TryGetValue(t.Cid, out var at) ? at + wait : _now;
+                var ready = _shoalUploadedTo.TryGetValue(t.Cid, out var up) ? up.FirstAt + wait : _now;
                 if (ready <= _now || !IsOutThereShoal(t.Cid, p.Id))
                 {
                     found = t;
@@ -248,13 +246,9 @@ public sealed partial class BitswapEngine
 
     private void NoteUploadedShoal(Cid cid, PeerId to)
     {
-        if (Options.ShoalIdleWaitsForMoves)
-        {
-            if (_shoalUploadedAt.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedAt.ContainsKey(cid)) _shoalUploadedAt.Clear();
-            _shoalUploadedAt.TryAdd(cid, _now);
-        }
         if (_shoalUploadedTo.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedTo.ContainsKey(cid)) _shoalUploadedTo.Clear();
-        _shoalUploadedTo[cid] = new ShoalUpload(to, null);
+        var firstAt = _shoalUploadedTo.TryGetValue(cid, out var earlier) ? earlier.FirstAt : _now;
+        _shoalUploadedTo[cid] = new ShoalUpload(to, firstAt, null);
     }
 
     private void EnqueueEnvelopeShoal(PeerState p, BitswapMessage msg)

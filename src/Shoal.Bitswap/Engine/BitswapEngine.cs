@@ -77,10 +77,7 @@ public sealed partial class BitswapEngine
         }
         else if (!peer.Equals(Self))
         {
-            var state = NewPeerState(peer, version, now);
-            _peers.Add(peer, state);
-            _peerList.Add(state);
-            Stats.Peers = _peerList.Count;
+            var state = AddPeer(peer, version, now);
             OnClientPeerConnected(state);
         }
         End();
@@ -121,10 +118,7 @@ public sealed partial class BitswapEngine
         if (!_peers.TryGetValue(peer, out var state))
         {
             // A peer that wrote before the host reported it: assume the current protocol.
-            state = NewPeerState(peer, BitswapProtocolVersion.V120, now);
-            _peers.Add(peer, state);
-            _peerList.Add(state);
-            Stats.Peers = _peerList.Count;
+            state = AddPeer(peer, BitswapProtocolVersion.V120, now);
             OnClientPeerConnected(state);
         }
         Stats.MessagesReceived++;
@@ -229,10 +223,14 @@ public sealed partial class BitswapEngine
         }
     }
 
-    private PeerState NewPeerState(PeerId peer, BitswapProtocolVersion version, TimeSpan now)
+    /// <summary>A peer we had no state for: known from now on, in connection order.</summary>
+    private PeerState AddPeer(PeerId peer, BitswapProtocolVersion version, TimeSpan now)
     {
         var state = new PeerState(peer, version, _random.NextInt64(), now) { Ordinal = _nextPeerOrdinal++ };
         state.Ledger.Attach(_peersWithAnswers, state);
+        _peers.Add(peer, state);
+        _peerList.Add(state);
+        Stats.Peers = _peerList.Count;
         return state;
     }
 

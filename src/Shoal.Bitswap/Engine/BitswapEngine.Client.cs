@@ -668,13 +668,16 @@ public sealed partial class BitswapEngine
         p.LastBlockAt = _now;
         if (gap <= TimeSpan.Zero || gap > RateIdleGap) return;
         double sample = size / gap.TotalSeconds;
-        p.RateBytesPerSecond = p.RateBytesPerSecond <= 0 ? sample : p.RateBytesPerSecond + RateAlpha * (sample - p.RateBytesPerSecond);
+        AddRateSample(p, sample);
     }
 
     /// <summary>A gap between blocks longer than this is idle time, not a rate.</summary>
     private static readonly TimeSpan RateIdleGap = TimeSpan.FromSeconds(2);
 
     private const double RateAlpha = 0.2; // a few samples: the window follows a peer that speeds up or slows down
+
+    private static void AddRateSample(PeerState p, double bytesPerSecond)
+        => p.RateBytesPerSecond = p.RateBytesPerSecond <= 0 ? bytesPerSecond : p.RateBytesPerSecond + RateAlpha * (bytesPerSecond - p.RateBytesPerSecond);
 
     /// <summary>Rate as the bytes received over spans of at least <see cref="BitswapOptions.RateSampleSpan"/>: on real
     /// sockets blocks are handled in bursts (a busy loop catching up, a batch of queued inputs, socket buffers), and
@@ -698,7 +701,7 @@ public sealed partial class BitswapEngine
         double sample = p.RateSpanBytes / span.TotalSeconds;
         p.RateSpanStart = _now;
         p.RateSpanBytes = 0;
-        p.RateBytesPerSecond = p.RateBytesPerSecond <= 0 ? sample : p.RateBytesPerSecond + RateAlpha * (sample - p.RateBytesPerSecond);
+        AddRateSample(p, sample);
     }
 
     private void DeliverReceived(ClientSession s, Block block, PeerState from)

@@ -2,7 +2,8 @@ using Shoal.Lab.Drivers;
 
 namespace Shoal.Lab.Tests;
 
-/// <summary>The local driver against real `shoal daemon` processes on loopback.</summary>
+/// <summary>The local driver against real `shoal daemon` processes (kernel links when the machine allows, else loopback).</summary>
+[Collection(LocalDaemons.Collection)]
 public class LocalDriverTests
 {
     private static string Shoal()

@@ -40,17 +40,20 @@ namespace Shoal.Cli.Commands
             var binary = new Option<string?>("--shoal") { Description = "local/cluster drivers: path of the shoal binary to run (default: this one)" };
             var parallel = new Option<int?>("--parallel") { Description = "sim driver: trials simulated at once (default: one per processor; results do not depend on it)" };
             var noTraces = new Option<bool>("--no-traces") { Description = "Skip traces and CPU profiles (sim: transfer spans; local: EventPipe sampling of every daemon)" };
-            var command = new Command("run", "Run a scenario's trials and write its report") { scenario, driver, strategies, output, seed, reps, inventory, binary, parallel, noTraces };
+            var links = new Option<string>("--links") { Description = "local driver: kernel (each daemon in a network namespace, links shaped by tc), shell (loopback, Bitswap paces blocks), none, or auto (kernel when root and iproute2 work, else shell)", DefaultValueFactory = _ => "auto" };
+            var command = new Command("run", "Run a scenario's trials and write its report") { scenario, driver, strategies, output, seed, reps, inventory, binary, parallel, noTraces, links };
             CliAction.Set(command, async (ctx, ct) =>
             {
                 var def = DefinitionReader.LoadScenario(ctx.Get(scenario)!);
                 var names = ctx.Get(strategies)?.SelectMany(s => s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
                 var options = new ExperimentOptions { Strategies = names is { Count: > 0 } ? names : null, Seed = ctx.Get(seed), Repetitions = ctx.Get(reps), Parallelism = ctx.Get(parallel), Traces = !ctx.Get(noTraces) };
+                var linkModel = LinkModels.Parse(ctx.Get(links));
+                if (linkModel is not null && ctx.Get(driver) == "sim") throw new ArgumentException("--links applies to the local and cluster drivers (the simulator models links itself)");
                 ILabDriver d = ctx.Get(driver) switch
                 {
                     "sim" => LabDrivers.Sim(),
-                    "local" => LabDrivers.Local(ctx.Get(binary)),
-                    "cluster" => LabDrivers.Cluster(ctx.Get(inventory) ?? throw new ArgumentException("--driver cluster needs --inventory FILE"), ctx.Get(binary)),
+                    "local" => LabDrivers.Local(ctx.Get(binary), linkModel),
+                    "cluster" => LabDrivers.Cluster(ctx.Get(inventory) ?? throw new ArgumentException("--driver cluster needs --inventory FILE"), ctx.Get(binary), linkModel),
                     var other => throw new ArgumentException($"unknown driver '{other}' (use sim, local or cluster)"),
                 };
                 var outDir = ctx.Get(output) ?? Path.Combine("reports", def.Name);
@@ -65,7 +68,7 @@ namespace Shoal.Cli.Commands
                     {
                         var task = p.AddTask("starting", maxValue: 1);
                         task.IsIndeterminate = true;
-                        var progress = new SyncProgress<LabProgress>(lp => task.Description = $"{lp.Trial} #{lp.Repetition}: {lp.Seconds:0.00} s {(d.Name == "sim" ? "virtual" : "")} / {wall.Elapsed.TotalSeconds:0} s wall");
+                        var progress = new SyncProgress<LabProgress>(lp => task.Description = lp.Trial.Length == 0 ? Markup.Escape(lp.Status) : $"{lp.Trial} #{lp.Repetition}: {lp.Seconds:0.00} s {(d.Name == "sim" ? "virtual" : "")} / {wall.Elapsed.TotalSeconds:0} s wall");
                         result = await d.RunAsync(def, options, progress, ct).ConfigureAwait(false);
                     }).ConfigureAwait(false);
                 }
@@ -75,6 +78,8 @@ namespace Shoal.Cli.Commands
                     var lastLine = TimeSpan.Zero;
                     var progress = new SyncProgress<LabProgress>(lp =>
                     {
+                        // A run-wide step (e.g. the link model chosen) has no trial.
+                        if (lp.Trial.Length == 0) { ctx.Out.WriteLine($"  {lp.Status}"); return; }
                         if (lp.Status == "running" && wall.Elapsed - lastLine < TimeSpan.FromSeconds(30)) return;
                         lastLine = wall.Elapsed;
                         ctx.Out.WriteLine($"  {lp.Trial} #{lp.Repetition}: {lp.Status} at {lp.Seconds:0.000} s{(d.Name == "sim" ? " virtual" : "")} ({wall.Elapsed.TotalSeconds:0.0} s wall)");

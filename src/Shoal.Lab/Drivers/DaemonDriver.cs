@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Shoal.Core;
@@ -15,12 +16,21 @@ namespace Shoal.Lab.Drivers;
 /// The <c>local</c> and <c>cluster</c> drivers: one real `shoal daemon` per cluster node (fresh repository, ports 0,
 /// DHT off, the trial's Bitswap strategy), all connected to each other; seeders add the generated content through
 /// the HTTP API, fetchers `cat` it at their start times and hash what they read; per-node figures come from the
-/// daemons' Bitswap and bandwidth stats. Times are wall-clock. Each daemon's block upload and download are capped at
-/// its group's bandwidth (Bitswap's pacing), but latency, loss and CPU are the machine's, so the bound of the
-/// definitions does not apply; the report says so.
+/// daemons' Bitswap and bandwidth stats. Times are wall-clock. Each daemon's links run at its group's bandwidth:
+/// <see cref="LinkModel.Kernel"/> (namespaces, veths, tc), <see cref="LinkModel.Shell"/> (Bitswap's pacing) or not at all;
+/// latency, loss and CPU are the machine's, so the bound of the definitions does not apply; the report says so.
 /// </summary>
-public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDriver
+public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkModel? links = null) : ILabDriver
 {
+    /// <summary>Called after each trial run on kernel links with the bytes each node's shaped links carried during its fetches.</summary>
+    public Action<TrialLinkCounters>? LinksMeasured { get; init; }
+
+    /// <summary>The link model of the last run (resolved from the requested one: kernel when possible, else shell).</summary>
+    public LinkModel? Links { get; private set; }
+
+    /// <summary>The kernel links of the run in progress.</summary>
+    private KernelNetwork? _network;
+
     /// <summary>More daemons than this on one machine would measure the machine, not the protocol.</summary>
     public const int MaxNodes = 64;
 
@@ -34,15 +44,84 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         if (scenario.Cluster.NodeCount > MaxNodes)
             throw new ArgumentException($"the {name} driver runs at most {MaxNodes} daemons; {scenario.Name} has {scenario.Cluster.NodeCount} nodes");
         var wall = Stopwatch.StartNew();
+        // Ctrl-C or SIGTERM end the run through its cancellation, so the daemons are killed and kernel links removed before the
+        // process exits (by default .NET ends at once on SIGINT, leaving both behind). A second signal is not held.
+        using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext c)
+        {
+            if (interrupted.IsCancellationRequested) return;
+            c.Cancel = true;
+            interrupted.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        cancellationToken = interrupted.Token;
+        var notes = new List<string>
+        {
+            $"{name}: real daemons, wall-clock times; links run at each group's bandwidth but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
+        };
+        var (model, why) = ChooseLinks();
+        Links = model;
+        if (model == LinkModel.Kernel)
+        {
+            var nodes = ClusterNode.Expand(scenario.Cluster);
+            try
+            {
+                _network = await KernelNetwork.CreateAsync(nodes.Select(n => (n.Name, n.Group.UplinkBytesPerSecond, n.Group.DownlinkBytesPerSecond)).ToList(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (KernelLinkException e) when (links is null)
+            {
+                (model, why) = (LinkModel.Shell, $"kernel links failed: {e.Message}");
+                Links = model;
+            }
+        }
+        notes.Add(model switch
+        {
+            LinkModel.Kernel => _network!.Describe(),
+            LinkModel.Shell => "links shell: loopback; each daemon's block upload and download paced in its Bitswap shell at its group's bandwidth (Bitswap.MaxUploadBytesPerSecond / MaxDownloadBytesPerSecond; the download cap is first come, first served, not shared fairly among senders); latency not modelled",
+            _ => "links none: loopback, not shaped; the machine's CPU is the only limit",
+        } + (why is null ? "" : $" ({why})"));
+        progress?.Report(new LabProgress("", 0, 0, $"links {LinkModels.Name(model)}{(_network is { } net ? $": namespaces {KernelNetwork.NamespacePrefix}{net.Tag}-n*, bridge {net.DataBridge}" : "")}"));
+        try
+        {
+            return await RunTrialsAsync(scenario, options, progress, wall, notes, model, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (_network is { } network)
+            {
+                _network = null;
+                if (launcher is LocalLauncher local) local.Network = null;
+                await network.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The requested link model, or the default: kernel when this launcher runs daemons here and root and iproute2
+    /// are there, else shell. Returns why the default fell back, for the report.</summary>
+    private (LinkModel Model, string? Why) ChooseLinks()
+    {
+        if (links is { } requested)
+        {
+            if (requested == LinkModel.Kernel)
+            {
+                if (launcher is not LocalLauncher) throw new ArgumentException($"--links kernel: the {name} driver cannot put daemons in namespaces of this machine (use --links shell or none)");
+                if (KernelNetwork.Unavailable() is { } reason) throw new KernelLinkException(reason);
+            }
+            return (requested, null);
+        }
+        if (launcher is not LocalLauncher) return (LinkModel.Shell, $"default for the {name} driver");
+        return KernelNetwork.Unavailable() is { } unavailable ? (LinkModel.Shell, $"kernel links unavailable: {unavailable}") : (LinkModel.Kernel, null);
+    }
+
+    private async Task<ExperimentOutput> RunTrialsAsync(ScenarioDefinition scenario, ExperimentOptions options, IProgress<LabProgress>? progress, Stopwatch wall, List<string> notes, LinkModel model, CancellationToken cancellationToken)
+    {
+        if (_network is not null && launcher is LocalLauncher local) local.Network = _network;
         var seed = options.Seed ?? scenario.RandomSeed;
         var repetitions = options.Repetitions ?? scenario.Repetitions;
         var synthetic = ContentCatalog.Synthetic(scenario.Objects);
         var bound = LowerBound.Compute(scenario, synthetic, seed);
         var objectBytes = scenario.Fetch.Max(f => f.Objects.Sum(o => scenario.Object(o).TotalBytes));
-        var notes = new List<string>
-        {
-            $"{name}: real daemons, wall-clock times; block transfers are capped at each group's bandwidth but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
-        };
         var runs = new List<TrialResult>();
         var summaries = new List<TrialSummary>();
         var artifacts = new Dictionary<string, TrialArtifacts>();
@@ -61,7 +140,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
                 var repSeed = rep == 0 ? seed : Shoal.Core.StableHash.Combine(seed, rep) & int.MaxValue;
                 // CPU samples of every daemon (EventPipe) for the first repetition, when the daemons run on this machine.
                 var trialArtifacts = rep == 0 && options.Traces ? new TrialArtifacts() : null;
-                trialRuns.Add(await RunTrialAsync(scenario, peer, rep, repSeed, trialArtifacts is not null && launcher.ProcessesAreLocal, trialArtifacts, progress, cancellationToken).ConfigureAwait(false));
+                trialRuns.Add(await RunTrialAsync(scenario, peer, rep, repSeed, trialArtifacts is not null && launcher.ProcessesAreLocal, trialArtifacts, model, notes, progress, cancellationToken).ConfigureAwait(false));
                 if (trialArtifacts is not null)
                 {
                     artifacts[peer.Name] = trialArtifacts;
@@ -71,7 +150,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             runs.AddRange(trialRuns);
             walls[peer.Name] = trialWall.Elapsed.TotalSeconds;
             // Bound 0: unshaped links, so no ratio to the definitions' bound is claimed.
-            summaries.Add(Statistics.Summarise(peer.Name, peer.Strategy, $"shoal daemon --strategy {peer.Strategy} ({peer.Build})", trialRuns, 0, objectBytes));
+            summaries.Add(Statistics.Summarise(peer.Name, peer.Strategy, $"shoal daemon --strategy {peer.Strategy} ({peer.Build}), links {LinkModels.Name(model)}", trialRuns, 0, objectBytes));
         }
         var result = new ExperimentResult
         {
@@ -112,7 +191,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
     /// <summary>How long to wait for a leaving daemon's last counters before killing it.</summary>
     private static readonly TimeSpan LastStatsTimeout = TimeSpan.FromSeconds(5);
 
-    private async Task<TrialResult> RunTrialAsync(ScenarioDefinition scenario, PeerDefinition peer, int rep, int seed, bool profile, TrialArtifacts? artifacts, IProgress<LabProgress>? progress, CancellationToken ct)
+    private async Task<TrialResult> RunTrialAsync(ScenarioDefinition scenario, PeerDefinition peer, int rep, int seed, bool profile, TrialArtifacts? artifacts, LinkModel model, List<string> notes, IProgress<LabProgress>? progress, CancellationToken ct)
     {
         var nodes = ClusterNode.Expand(scenario.Cluster);
         var random = new Random(seed);
@@ -139,7 +218,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
 
             progress?.Report(new LabProgress(peer.Name, rep, 0, "starting daemons"));
             var first = nodes.Where(n => !lateJoiners.Contains(n.Index)).ToList();
-            var started = await Task.WhenAll(first.Select(n => StartDaemonAsync(n, peer, runId, ct))).ConfigureAwait(false);
+            var started = await Task.WhenAll(first.Select(n => StartDaemonAsync(n, peer, runId, model, ct))).ConfigureAwait(false);
             foreach (var d in started) daemons[d.Index] = d;
             // Full mesh, as the simulator's default: i dials every j > i.
             foreach (var a in first)
@@ -219,6 +298,9 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             }
             foreach (var d in daemons) if (d is not null) StartProfiling(d);
 
+            // Shaped-link counters around the fetches (seeding and the API are on the management bridge, not counted).
+            var linksBefore = _network?.ReadCounters();
+            progress?.Report(new LabProgress(peer.Name, rep, 0, "fetching"));
             var clock = Stopwatch.StartNew();
             var starts = new double?[nodes.Count];
             var firsts = new double?[nodes.Count];
@@ -257,7 +339,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             {
                 if (daemons[node] is not null) return;
                 // Same repository (the blocks it had), same identity, new ports.
-                var d = await StartDaemonAsync(nodes[node], peer, runId, trialCts.Token).ConfigureAwait(false);
+                var d = await StartDaemonAsync(nodes[node], peer, runId, model, trialCts.Token).ConfigureAwait(false);
                 daemons[node] = d;
                 baseline[node] = await StatsAsync(d, trialCts.Token).ConfigureAwait(false) ?? default;
                 StartProfiling(d);
@@ -345,6 +427,14 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
             // No churn after the last fetch: wait for pending churn steps to settle before reading counters.
             await churnGate.WaitAsync(ct).ConfigureAwait(false);
 
+            if (linksBefore is not null && _network is { } network)
+            {
+                var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();
+                notes.Add($"{peer.Name} #{rep}: shaped-link bytes up/down (tc counters, frames with headers; drops): " +
+                          string.Join(", ", measured.Select(c => $"{c.Node} {Megabytes(c.UploadBytes)}/{Megabytes(c.DownloadBytes)} MB ({c.UploadDrops}/{c.DownloadDrops})")));
+                LinksMeasured?.Invoke(new TrialLinkCounters(peer.Name, rep, network.Tag, measured));
+            }
+
             var results = new List<NodeResult>();
             var fetcherSet = fetches.Select(f => f.Node).ToHashSet();
             for (var i = 0; i < nodes.Count; i++)
@@ -395,6 +485,8 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         }
     }
 
+    private static string Megabytes(long bytes) => (bytes / 1e6).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+
     private static TaskCompletionSource Completed()
     {
         var t = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -438,24 +530,23 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name) : ILabDr
         }
     }
 
-    private async Task<Daemon> StartDaemonAsync(ClusterNode node, PeerDefinition peer, string runId, CancellationToken ct)
+    private async Task<Daemon> StartDaemonAsync(ClusterNode node, PeerDefinition peer, string runId, LinkModel model, CancellationToken ct)
     {
         int index = node.Index;
-        var bind = launcher.BindAddress;
         var args = new List<string>
         {
-            "--repo", launcher.RepoPath(index, runId), "--json", "--api", $"{bind}:0",
-            "daemon", "--init", "--init-profile", "test", "--listen", $"/ip4/{bind}/tcp/0", "--gateway", "",
+            "--repo", launcher.RepoPath(index, runId), "--json", "--api", $"{launcher.ApiHost(index)}:0",
+            "daemon", "--init", "--init-profile", "test", "--listen", $"/ip4/{launcher.ListenHost(index)}/tcp/0", "--gateway", "",
             "--dht-mode", "off", "--strategy", peer.Strategy,
         };
-        // The group's bandwidth caps the daemon's block upload and download, so loopback has the links the simulator
-        // models (a peer option can override them).
-        if (node.Group.UplinkBytesPerSecond is > 0 and < long.MaxValue)
+        // Shell links: the group's bandwidth caps the daemon's block upload and download, so loopback has the links the
+        // simulator models (a peer option can override them). Kernel links shape the veths instead.
+        if (model == LinkModel.Shell && node.Group.UplinkBytesPerSecond is > 0 and < long.MaxValue)
         {
             args.Add("--set");
             args.Add($"Bitswap.MaxUploadBytesPerSecond={(long)node.Group.UplinkBytesPerSecond}");
         }
-        if (node.Group.DownlinkBytesPerSecond is > 0 and < long.MaxValue)
+        if (model == LinkModel.Shell && node.Group.DownlinkBytesPerSecond is > 0 and < long.MaxValue)
         {
             args.Add("--set");
             args.Add($"Bitswap.MaxDownloadBytesPerSecond={(long)node.Group.DownlinkBytesPerSecond}");

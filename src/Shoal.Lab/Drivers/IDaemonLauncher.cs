@@ -20,28 +20,39 @@ public interface IDaemonLauncher
     /// <summary>Removes what <see cref="RepoPath"/> created.</summary>
     void Cleanup(int index, string runId);
 
-    /// <summary>The IPv4 address daemons listen on (loopback locally, all interfaces on remote hosts).</summary>
-    string BindAddress { get; }
+    /// <summary>The IPv4 address node <paramref name="index"/>'s HTTP API listens on (loopback, its namespace's management
+    /// address with kernel links, all interfaces on remote hosts).</summary>
+    string ApiHost(int index);
+
+    /// <summary>The IPv4 address node <paramref name="index"/>'s swarm listens on (loopback, its namespace's address on the shaped
+    /// bridge with kernel links, all interfaces on remote hosts).</summary>
+    string ListenHost(int index);
 
     /// <summary>True when <see cref="Start"/>'s process is the daemon itself on this machine (so EventPipe can sample it).</summary>
     bool ProcessesAreLocal { get; }
 }
 
-/// <summary>Runs daemons on this machine: `dotnet shoal.dll` (or the given binary), repositories under the temp directory.</summary>
+/// <summary>Runs daemons on this machine: `dotnet shoal.dll` (or the given binary), repositories under the temp directory;
+/// on loopback, or each in its namespace of a <see cref="KernelNetwork"/> when <see cref="Network"/> is set.</summary>
 public sealed class LocalLauncher(string? shoalBinary) : IDaemonLauncher
 {
     private readonly string _binary = shoalBinary ?? DefaultBinary();
 
-    public string Describe(int index) => "localhost";
-    public string BindAddress => "127.0.0.1";
+    /// <summary>Kernel links of the current run (null: loopback).</summary>
+    public KernelNetwork? Network { get; set; }
+
+    public string Describe(int index) => Network is { } n ? n.Nodes[index].Namespace : "localhost";
+    public string ApiHost(int index) => Network?.Nodes[index].ApiAddress ?? "127.0.0.1";
+    public string ListenHost(int index) => Network?.Nodes[index].DataAddress ?? "127.0.0.1";
     public bool ProcessesAreLocal => true;
 
     public Process Start(int index, IReadOnlyList<string> shoalArguments)
     {
-        var psi = _binary.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
-            ? new ProcessStartInfo("dotnet") { ArgumentList = { _binary } }
-            : new ProcessStartInfo(_binary);
-        foreach (var a in shoalArguments) psi.ArgumentList.Add(a);
+        IEnumerable<string> command = _binary.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", _binary] : [_binary];
+        command = command.Concat(shoalArguments);
+        if (Network is { } network) command = network.Wrap(index, command);
+        var psi = new ProcessStartInfo(command.First());
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.RedirectStandardOutput = true;
         psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true;

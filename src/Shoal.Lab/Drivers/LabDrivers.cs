@@ -9,6 +9,7 @@ public static class LabDrivers
     public static ICatalogBuilder? BlockCatalogBuilder { get; set; } = new UnixFsCatalogBuilder();
 
     public static ILabDriver Sim() => new SimDriver(BlockCatalogBuilder);
-    public static ILabDriver Local(string? shoalBinary) => new DaemonDriver(new LocalLauncher(shoalBinary), "local");
-    public static ILabDriver Cluster(string inventory, string? shoalBinary) => new DaemonDriver(SshLauncher.FromInventory(inventory), "cluster");
+    /// <param name="links">Kernel, shell or none; null = kernel when this machine allows it (root, iproute2), else shell.</param>
+    public static DaemonDriver Local(string? shoalBinary, LinkModel? links = null) => new(new LocalLauncher(shoalBinary), "local", links);
+    public static DaemonDriver Cluster(string inventory, string? shoalBinary, LinkModel? links = null) => new(SshLauncher.FromInventory(inventory), "cluster", links);
 }

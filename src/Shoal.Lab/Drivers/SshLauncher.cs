@@ -54,7 +54,8 @@ public sealed class SshLauncher : IDaemonLauncher
     private InventoryHost HostOf(int index) => _hosts[index % _hosts.Count];
 
     public string Describe(int index) => HostOf(index).Host;
-    public string BindAddress => "0.0.0.0";
+    public string ApiHost(int index) => "0.0.0.0";
+    public string ListenHost(int index) => "0.0.0.0";
     public bool ProcessesAreLocal => false;
 
     public Process Start(int index, IReadOnlyList<string> shoalArguments)

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Shoal.Lab.Drivers;
+
+namespace Shoal.Lab.Tests;
+
+/// <summary>
+/// The local driver's kernel links: real daemons in network namespaces on a bridge, links shaped by tc. These need root and
+/// iproute2 (the test machine has both); they fail, not skip, when kernel links cannot be set up.
+/// </summary>
+[Collection(LocalDaemons.Collection)]
+public class KernelLinkTests
+{
+    private static string Shoal()
+    {
+        var shoal = Path.Combine(AppContext.BaseDirectory, "shoal.dll");
+        Assert.True(File.Exists(shoal), $"shoal.dll should be copied beside the tests ({shoal})");
+        return shoal;
+    }
+
+    private static void RequireKernelLinks() => Assert.True(KernelNetwork.Unavailable() is null, $"kernel links are needed here: {KernelNetwork.Unavailable()}");
+
+    private static string RunTool(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output;
+    }
+
+    [Fact]
+    public async Task Every_block_crosses_the_shaped_veths_and_the_run_leaves_no_namespace_or_link()
+    {
+        RequireKernelLinks();
+        var scenario = Scenarios.Read(Scenarios.Lan(1, 2, "2MiB", bandwidth: "100Mbit", rtt: "1ms", extra: "timeout: 50s"));
+        var measured = new List<TrialLinkCounters>();
+        var qdiscs = new List<string>();
+        var driver = new DaemonDriver(new LocalLauncher(Shoal()), "local", LinkModel.Kernel)
+        {
+            LinksMeasured = c =>
+            {
+                measured.Add(c);
+                // While the network exists: each node's upload (its veth, in its namespace) and download (the bridge side) are tbf at the group's rate.
+                for (var i = 0; i < c.Nodes.Count; i++)
+                {
+                    qdiscs.Add(RunTool("tc", "-n", $"{KernelNetwork.NamespacePrefix}{c.Tag}-n{i}", "qdisc", "show", "dev", "lan"));
+                    qdiscs.Add(RunTool("tc", "qdisc", "show", "dev", $"{KernelNetwork.LinkPrefix}{c.Tag}d{i}"));
+                }
+            },
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
+        var output = await driver.RunAsync(scenario, new ExperimentOptions { Strategies = ["bitswap-1.2"], Traces = false }, null, cts.Token);
+
+        Assert.Equal(LinkModel.Kernel, driver.Links);
+        Assert.Contains(output.Result.Notes, n => n.StartsWith("links kernel:", StringComparison.Ordinal));
+        var run = Assert.Single(output.Result.Runs);
+        Assert.Null(run.Failure);
+        Assert.Equal(2, run.Completed);
+        var links = Assert.Single(measured);
+        Assert.Equal(6, qdiscs.Count);
+        Assert.All(qdiscs, q => Assert.Matches(@"qdisc tbf 1: root .*rate 100Mbit", q));
+
+        foreach (var node in run.Nodes)
+        {
+            var c = links.Nodes.Single(l => l.Node == node.Name);
+            // Every block byte a daemon sent left through its upload qdisc, and every one it received came in through its download qdisc.
+            Assert.True(c.UploadBytes >= node.DataOut, $"{node.Name}: {c.UploadBytes} bytes on its shaped uplink < {node.DataOut} block bytes sent");
+            Assert.True(c.DownloadBytes >= node.DataIn, $"{node.Name}: {c.DownloadBytes} bytes on its shaped downlink < {node.DataIn} block bytes received");
+            // And little else: the content read back through the API (2 MiB per leecher) goes over the unshaped management bridge.
+            // The slack is framing (TCP/IP, Ethernet, Noise, Yamux: ~5 %), ACKs and Bitswap's control messages.
+            Assert.True(c.UploadBytes <= node.DataOut * 1.10 + 256 * 1024, $"{node.Name}: {c.UploadBytes} bytes up for {node.DataOut} block bytes sent");
+            Assert.True(c.DownloadBytes <= node.DataIn * 1.10 + 256 * 1024, $"{node.Name}: {c.DownloadBytes} bytes down for {node.DataIn} block bytes received");
+        }
+        Assert.True(links.Nodes.Sum(c => c.DownloadBytes) >= 4L * 1024 * 1024, "two leechers got 2 MiB each over the shaped links");
+        // What leaves one node's uplink enters another's downlink (the bridge only adds broadcast ARP).
+        var up = links.Nodes.Sum(c => c.UploadBytes);
+        var down = links.Nodes.Sum(c => c.DownloadBytes);
+        Assert.True(Math.Abs(up - down) < 16 * 1024, $"uplinks carried {up} bytes, downlinks {down}");
+
+        Assert.Empty(KernelNetwork.Leftovers(links.Tag));
+        Assert.False(File.Exists(Path.Combine(KernelNetwork.StateDirectory, links.Tag + ".lock")));
+    }
+
+    /// <summary>`shoal lab run` on kernel links, as a child process, read until its daemons are fetching: 16 MiB at 1 Mbit/s
+    /// takes two minutes, so the run is surely still going when the test stops it.</summary>
+    private sealed class SlowRun : IAsyncDisposable
+    {
+        private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("shoal-lab-stopped-");
+        public Process Cli { get; private set; } = null!;
+        public string Tag { get; private set; } = "";
+        public List<int> Daemons { get; } = [];
+
+        public async Task StartAsync(CancellationToken ct)
+        {
+            var file = Path.Combine(_dir.FullName, "slow.yaml");
+            await File.WriteAllTextAsync(file, Scenarios.Lan(1, 1, "16MiB", bandwidth: "1Mbit", rtt: "1ms", extra: "timeout: 10m"), ct);
+            var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[] { Shoal(), "lab", "run", file, "--driver", "local", "--links", "kernel", "-s", "shoal", "--no-traces", "--out", Path.Combine(_dir.FullName, "out") })
+                psi.ArgumentList.Add(a);
+            Cli = Process.Start(psi)!;
+            Cli.ErrorDataReceived += (_, _) => { };
+            Cli.BeginErrorReadLine();
+            while (await Cli.StandardOutput.ReadLineAsync(ct) is { } line)
+            {
+                var m = Regex.Match(line, @"links kernel: namespaces shoal-lab-([0-9a-f]{6})-n\*");
+                if (m.Success) Tag = m.Groups[1].Value;
+                if (line.Contains("shoal #0: fetching", StringComparison.Ordinal)) break;
+            }
+            Assert.Matches("^[0-9a-f]{6}$", Tag);
+            Daemons.AddRange(Enumerable.Range(0, 2).SelectMany(i => KernelNetwork.ProcessesIn($"{KernelNetwork.NamespacePrefix}{Tag}-n{i}")));
+            Assert.Equal(2, Daemons.Count);
+            // Drain the rest so the child never blocks on a full pipe.
+            _ = Cli.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        }
+
+        public void AssertDaemonsGone()
+        {
+            foreach (var pid in Daemons)
+            {
+                try
+                {
+                    using var p = Process.GetProcessById(pid);
+                    Assert.True(p.HasExited, $"daemon {pid} still runs");
+                }
+                catch (ArgumentException) { } // gone
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (Cli is { HasExited: false }) { Cli.Kill(entireProcessTree: true); await Cli.WaitForExitAsync(); }
+            if (Tag.Length > 0) KernelNetwork.RemoveStale();
+            Cli?.Dispose();
+            _dir.Delete(true);
+        }
+    }
+
+    [Fact]
+    public async Task A_killed_run_leaves_namespaces_that_the_next_run_removes_with_their_daemons()
+    {
+        RequireKernelLinks();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        await using var run = new SlowRun();
+        await run.StartAsync(cts.Token);
+
+        run.Cli.Kill(entireProcessTree: false); // SIGKILL: no cleanup runs; its daemons live on in their namespaces
+        await run.Cli.WaitForExitAsync(cts.Token);
+        Assert.NotEmpty(KernelNetwork.Leftovers(run.Tag));
+
+        var removed = KernelNetwork.RemoveStale();
+        Assert.Contains(run.Tag, removed);
+        Assert.Empty(KernelNetwork.Leftovers(run.Tag));
+        run.AssertDaemonsGone();
+    }
+
+    [Fact]
+    public async Task Ctrl_C_ends_the_run_after_removing_its_namespaces_links_and_daemons()
+    {
+        RequireKernelLinks();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        await using var run = new SlowRun();
+        await run.StartAsync(cts.Token);
+
+        using (var kill = Process.Start("kill", ["-INT", run.Cli.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync(cts.Token);
+        await run.Cli.WaitForExitAsync(cts.Token);
+        Assert.NotEqual(0, run.Cli.ExitCode); // interrupted, not finished
+        Assert.Empty(KernelNetwork.Leftovers(run.Tag));
+        Assert.False(File.Exists(Path.Combine(KernelNetwork.StateDirectory, run.Tag + ".lock")));
+        run.AssertDaemonsGone();
+    }
+
+    [Fact]
+    public void Kernel_links_say_what_is_missing()
+    {
+        var empty = Directory.CreateTempSubdirectory("shoal-lab-nopath-");
+        try
+        {
+            var reason = KernelNetwork.Unavailable(empty.FullName);
+            Assert.NotNull(reason);
+            Assert.Contains(Environment.IsPrivilegedProcess ? "`ip` (iproute2)" : "need root", reason);
+        }
+        finally { empty.Delete(); }
+        Assert.Equal(LinkModel.Kernel, LinkModels.Parse("kernel"));
+        Assert.Null(LinkModels.Parse("auto"));
+        Assert.Contains("unknown link model 'fast'", Assert.Throws<ArgumentException>(() => LinkModels.Parse("fast")).Message);
+    }
+}
+
+/// <summary>Tests that run real daemons share the machine one at a time (and a stale-run sweep never races another test's run).</summary>
+[CollectionDefinition(Collection)]
+public sealed class LocalDaemons
+{
+    public const string Collection = "local daemons";
+}

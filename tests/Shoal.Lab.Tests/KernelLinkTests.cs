@@ -62,22 +62,26 @@ public class KernelLinkTests
         Assert.Equal(6, qdiscs.Count);
         Assert.All(qdiscs, q => Assert.Matches(@"qdisc tbf 1: root .*rate 100Mbit", q));
 
+        // The driver reads the daemons' counters once the links are quiet, then the links' counters: so every block byte a
+        // daemon counted as received came in through its download qdisc. (The reverse per node does not hold: a daemon counts
+        // a block sent once its socket took it, and a tbf queue drops what a congested downlink cannot take, then TCP resends.)
+        Assert.All(run.Nodes, node => Assert.True(node.BlocksReceived > 0 || node.Role == "seeder", $"{node.Name}: no Bitswap counters read"));
         foreach (var node in run.Nodes)
         {
             var c = links.Nodes.Single(l => l.Node == node.Name);
-            // Every block byte a daemon sent left through its upload qdisc, and every one it received came in through its download qdisc.
-            Assert.True(c.UploadBytes >= node.DataOut, $"{node.Name}: {c.UploadBytes} bytes on its shaped uplink < {node.DataOut} block bytes sent");
             Assert.True(c.DownloadBytes >= node.DataIn, $"{node.Name}: {c.DownloadBytes} bytes on its shaped downlink < {node.DataIn} block bytes received");
-            // And little else: the content read back through the API (2 MiB per leecher) goes over the unshaped management bridge.
-            // The slack is framing (TCP/IP, Ethernet, Noise, Yamux: ~5 %), ACKs and Bitswap's control messages.
-            Assert.True(c.UploadBytes <= node.DataOut * 1.10 + 256 * 1024, $"{node.Name}: {c.UploadBytes} bytes up for {node.DataOut} block bytes sent");
-            Assert.True(c.DownloadBytes <= node.DataIn * 1.10 + 256 * 1024, $"{node.Name}: {c.DownloadBytes} bytes down for {node.DataIn} block bytes received");
         }
-        Assert.True(links.Nodes.Sum(c => c.DownloadBytes) >= 4L * 1024 * 1024, "two leechers got 2 MiB each over the shaped links");
-        // What leaves one node's uplink enters another's downlink (the bridge only adds broadcast ARP).
         var up = links.Nodes.Sum(c => c.UploadBytes);
         var down = links.Nodes.Sum(c => c.DownloadBytes);
-        Assert.True(Math.Abs(up - down) < 16 * 1024, $"uplinks carried {up} bytes, downlinks {down}");
+        var received = run.Nodes.Sum(n => n.DataIn);
+        var counts = $"block bytes received: {string.Join(", ", run.Nodes.Select(n => $"{n.Name} {n.DataIn}"))}; links: {string.Join(", ", links.Nodes.Select(c => $"{c.Node} {c.UploadBytes} up, {c.DownloadBytes} down ({c.UploadDrops}/{c.DownloadDrops} drops)"))}";
+        Assert.True(received >= 4L * 1024 * 1024, $"two leechers got 2 MiB each over Bitswap: {counts}");
+        // What enters a downlink left some uplink (the bridge adds only ARP); what left an uplink may have been dropped on
+        // the way in and sent again.
+        Assert.True(up >= down - 16 * 1024, $"downlinks carried more than the uplinks: {counts}");
+        // And little else went over these links: the content read back through the API (2 MiB per leecher) takes the
+        // unshaped management bridge. The slack is framing (TCP/IP, Noise, Yamux: ~5 %), ACKs, control messages and resends.
+        Assert.True(down <= received * 1.25 + 512 * 1024, $"the shaped downlinks carried far more than the blocks: {counts}");
 
         Assert.Empty(KernelNetwork.Leftovers(links.Tag));
         Assert.False(File.Exists(Path.Combine(KernelNetwork.StateDirectory, links.Tag + ".lock")));

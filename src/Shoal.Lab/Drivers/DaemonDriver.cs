@@ -427,13 +427,10 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
             // No churn after the last fetch: wait for pending churn steps to settle before reading counters.
             await churnGate.WaitAsync(ct).ConfigureAwait(false);
 
-            if (linksBefore is not null && _network is { } network)
-            {
-                var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();
-                notes.Add($"{peer.Name} #{rep}: shaped-link bytes up/down (tc counters, frames with headers; drops): " +
-                          string.Join(", ", measured.Select(c => $"{c.Node} {Megabytes(c.UploadBytes)}/{Megabytes(c.DownloadBytes)} MB ({c.UploadDrops}/{c.DownloadDrops})")));
-                LinksMeasured?.Invoke(new TrialLinkCounters(peer.Name, rep, network.Tag, measured));
-            }
+            // Kernel links: let blocks still in flight (a seeder's socket buffer when its askers finished) land first, so the
+            // counters below include them and agree with the links' own.
+            if (linksBefore is not null && _network is { } draining && !await draining.WaitQuietAsync(ct).ConfigureAwait(false))
+                notes.Add($"{peer.Name} #{rep}: the shaped links were still busy {KernelNetwork.QuietLimit.TotalSeconds:0} s after the fetches ended; late blocks may be missing from the counters");
 
             var results = new List<NodeResult>();
             var fetcherSet = fetches.Select(f => f.Node).ToHashSet();
@@ -451,6 +448,15 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
                     MessagesIn = (int)t.Messages,
                     Verified = fetcherSet.Contains(i) ? verified[i] ?? false : null,
                 });
+            }
+            // Link counters after the daemons' own counters: every block a daemon counted as received has then crossed the links
+            // (blocks still arriving after the fetches ended, e.g. from a seeder's socket buffer, are in both or in neither).
+            if (linksBefore is not null && _network is { } network)
+            {
+                var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();
+                notes.Add($"{peer.Name} #{rep}: shaped-link bytes up/down (tc counters, frames with headers; drops): " +
+                          string.Join(", ", measured.Select(c => $"{c.Node} {Megabytes(c.UploadBytes)}/{Megabytes(c.DownloadBytes)} MB ({c.UploadDrops}/{c.DownloadDrops})")));
+                LinksMeasured?.Invoke(new TrialLinkCounters(peer.Name, rep, network.Tag, measured));
             }
             trialCts.Cancel();
             try { await Task.WhenAll(churnTasks).ConfigureAwait(false); } catch (OperationCanceledException) { }

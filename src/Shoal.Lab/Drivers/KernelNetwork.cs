@@ -209,6 +209,35 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
     /// <summary>The command line that runs <paramref name="command"/> in node <paramref name="index"/>'s namespace (same process id: <c>ip netns exec</c> execs it).</summary>
     public IReadOnlyList<string> Wrap(int index, IEnumerable<string> command) => [_ip, "netns", "exec", _nodes[index].Namespace, .. command];
 
+    /// <summary>How often <see cref="WaitQuietAsync"/> reads the counters: several 20 ms queues' worth, so a link still draining shows.</summary>
+    private static readonly TimeSpan QuietPoll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Links moving less than this between two polls count as quiet: pings, identify and keep-alives, not blocks (a block is ≥ 64 KiB).</summary>
+    private const long QuietBytes = 32 * 1024;
+
+    /// <summary>Waited at most for the links to go quiet: a socket buffer of blocks drains in well under this at the slowest rates run.</summary>
+    public static readonly TimeSpan QuietLimit = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Waits until the shaped links stop carrying blocks (the bytes a sender's socket still held when the fetches ended), so the
+    /// daemons' counters read next include every block that crossed, late duplicates too. Returns whether they went quiet.
+    /// </summary>
+    public async Task<bool> WaitQuietAsync(CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + QuietLimit;
+        var last = Total(ReadCounters());
+        while (DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(QuietPoll, ct).ConfigureAwait(false);
+            var now = Total(ReadCounters());
+            if (now - last < QuietBytes) return true;
+            last = now;
+        }
+        return false;
+
+        static long Total(IReadOnlyList<LinkCounter> counters) => counters.Sum(c => c.UploadBytes + c.DownloadBytes);
+    }
+
     /// <summary>Every node's shaped-link counters now (bytes and drops since the network was made).</summary>
     public IReadOnlyList<LinkCounter> ReadCounters()
     {

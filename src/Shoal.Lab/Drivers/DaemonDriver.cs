@@ -427,14 +427,6 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
             // No churn after the last fetch: wait for pending churn steps to settle before reading counters.
             await churnGate.WaitAsync(ct).ConfigureAwait(false);
 
-            if (linksBefore is not null && _network is { } network)
-            {
-                var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();
-                notes.Add($"{peer.Name} #{rep}: shaped-link bytes up/down (tc counters, frames with headers; drops): " +
-                          string.Join(", ", measured.Select(c => $"{c.Node} {Megabytes(c.UploadBytes)}/{Megabytes(c.DownloadBytes)} MB ({c.UploadDrops}/{c.DownloadDrops})")));
-                LinksMeasured?.Invoke(new TrialLinkCounters(peer.Name, rep, network.Tag, measured));
-            }
-
             var results = new List<NodeResult>();
             var fetcherSet = fetches.Select(f => f.Node).ToHashSet();
             for (var i = 0; i < nodes.Count; i++)
@@ -452,6 +444,15 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
                     Verified = fetcherSet.Contains(i) ? verified[i] ?? false : null,
                 });
             }
+            // Read after the daemons' stats, so every block they count as received has crossed its links by now.
+            if (linksBefore is not null && _network is { } network)
+            {
+                var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();
+                notes.Add($"{peer.Name} #{rep}: shaped-link bytes up/down (tc counters, frames with headers; drops): " +
+                          string.Join(", ", measured.Select(c => $"{c.Node} {Megabytes(c.UploadBytes)}/{Megabytes(c.DownloadBytes)} MB ({c.UploadDrops}/{c.DownloadDrops})")));
+                LinksMeasured?.Invoke(new TrialLinkCounters(peer.Name, rep, network.Tag, measured));
+            }
+
             trialCts.Cancel();
             try { await Task.WhenAll(churnTasks).ConfigureAwait(false); } catch (OperationCanceledException) { }
 

@@ -449,8 +449,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
                     Verified = fetcherSet.Contains(i) ? verified[i] ?? false : null,
                 });
             }
-            // Link counters after the daemons' own counters: every block a daemon counted as received has then crossed the links
-            // (blocks still arriving after the fetches ended, e.g. from a seeder's socket buffer, are in both or in neither).
+            // Read after the daemons' stats, so every block they count as received has crossed its links by now.
             if (linksBefore is not null && _network is { } network)
             {
                 var measured = network.ReadCounters().Zip(linksBefore, (after, before) => after - before).ToList();

@@ -241,23 +241,27 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
     /// <summary>Every node's shaped-link counters now (bytes and drops since the network was made).</summary>
     public IReadOnlyList<LinkCounter> ReadCounters()
     {
+        // Every download qdisc with one call (they all live in this namespace), then each namespace's upload qdisc.
+        var downloads = RootQdiscs(Tc(null, ["-s", "-j", "qdisc", "show"]));
         var counters = new List<LinkCounter>(_nodes.Count);
         foreach (var node in _nodes)
         {
-            var (upBytes, upDrops) = RootQdisc(Tc(node.Namespace, ["-s", "-j", "qdisc", "show", "dev", "lan"]));
-            var (downBytes, downDrops) = RootQdisc(Tc(null, ["-s", "-j", "qdisc", "show", "dev", node.HostDataLink]));
-            counters.Add(new LinkCounter(node.Name, upBytes, downBytes, upDrops, downDrops));
+            if (!RootQdiscs(Tc(node.Namespace, ["-s", "-j", "qdisc", "show"])).TryGetValue("lan", out var up)) throw new KernelLinkException($"kernel links: no qdisc on lan in {node.Namespace}");
+            if (!downloads.TryGetValue(node.HostDataLink, out var down)) throw new KernelLinkException($"kernel links: no qdisc on {node.HostDataLink}");
+            counters.Add(new LinkCounter(node.Name, up.Bytes, down.Bytes, up.Drops, down.Drops));
         }
         return counters;
     }
 
-    private static (long Bytes, long Drops) RootQdisc(string json)
+    /// <summary>Bytes sent and packets dropped by the root qdisc of each device in `tc -s -j qdisc show` output.</summary>
+    private static Dictionary<string, (long Bytes, long Drops)> RootQdiscs(string json)
     {
         using var doc = JsonDocument.Parse(json);
+        var roots = new Dictionary<string, (long Bytes, long Drops)>(StringComparer.Ordinal);
         foreach (var q in doc.RootElement.EnumerateArray())
-            if (q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True)
-                return (q.GetProperty("bytes").GetInt64(), q.TryGetProperty("drops", out var d) ? d.GetInt64() : 0);
-        throw new KernelLinkException($"kernel links: no root qdisc in `tc -s -j qdisc show`: {json}");
+            if (q.TryGetProperty("root", out var r) && r.ValueKind == JsonValueKind.True && q.TryGetProperty("dev", out var dev))
+                roots[dev.GetString() ?? ""] = (q.GetProperty("bytes").GetInt64(), q.TryGetProperty("drops", out var d) ? d.GetInt64() : 0);
+        return roots;
     }
 
     /// <summary>For the report: what the links are and where they live.</summary>

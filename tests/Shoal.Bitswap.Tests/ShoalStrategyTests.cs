@@ -447,4 +447,51 @@ public class ShoalStrategyTests
         Assert.All(toP1, c => Assert.Contains(c, rootLinks));
         Assert.Empty(WantBlocksTo(actions, P2));
     }
+
+    [Fact]
+    public void A_block_one_busy_peer_holds_is_asked_for_by_two_of_its_fetchers_at_a_time_the_same_two_on_every_node()
+    {
+        var holder = SimNet.MakePeerId("holder");
+        var fetchers = Enumerable.Range(0, 9).Select(i => SimNet.MakePeerId("fetcher-" + i)).ToArray();
+        var x = Raw(5000, 40);
+        var other = Raw(5000, 41);
+        var filler = Enumerable.Range(0, BitswapDefaults.ShoalInitialWindow).Select(i => Raw(5000, 50 + i)).ToArray();
+        var waiting = new List<CoreDriver>();
+        int asked = 0;
+        for (int i = 0; i < fetchers.Length; i++)
+        {
+            // One core per fetcher: the holder and the other fetchers are fetching too (each asked it about a block).
+            var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal, i + 1), fetchers[i]);
+            var peers = fetchers.Where((_, j) => j != i).Prepend(holder).ToArray();
+            foreach (var p in peers)
+            {
+                d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
+                var about = p.Equals(holder) ? other.Cid : x.Cid;
+                d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.Want(about, 1, WantType.Have, false)), d.Now);
+            }
+            long s = d.Engine.StartSession(d.Now);
+            d.Engine.AddSessionPeers(s, peers, d.Now);
+            d.Engine.WantBlocks(s, filler.Select(b => b.Cid).Append(x.Cid).ToList(), d.Now);
+            d.Take();
+            // The holder fills our window with the filler blocks (it was idle for us, so they go at once), then says it
+            // has x too; the filler blocks arrive and open the window.
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.MessageReceived(holder, Haves(filler.Select(b => b.Cid).ToArray()), d.Now);
+            Assert.Equal(filler.Length, WantBlocksTo(d.Take(), holder).Count);
+            d.Engine.MessageReceived(holder, Haves(x.Cid), d.Now);
+            d.Now += TimeSpan.FromMilliseconds(2);
+            d.Engine.MessageReceived(holder, CoreDriver.Blocks(filler), d.Now);
+            if (WantBlocksTo(d.Take(), holder).Contains(x.Cid)) asked++;
+            else waiting.Add(d);
+        }
+        // Every node ranks the fetchers alike, so fanout × 1 holder of them ask now, not all nine.
+        Assert.Equal(BitswapDefaults.ShoalTreeFanout, asked);
+
+        // The others ask once the holders have not changed for the tree wait (nothing else happens meanwhile).
+        foreach (var d in waiting)
+        {
+            d.AdvanceTo(d.Now + BitswapDefaults.ShoalTreeWait);
+            Assert.Contains(x.Cid, WantBlocksTo(d.Take(), holder));
+        }
+    }
 }

@@ -66,4 +66,13 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// <summary>Shoal: nobody was known to hold it at the last idle tick; peers that have not answered may be
     /// asked for the block itself.</summary>
     public bool ShoalProbe;
+
+    /// <summary>Shoal: <see cref="HaveCount"/> when <see cref="ShoalTreeTurn"/> was last decided (-1: never).</summary>
+    public int ShoalTreeHolders = -1;
+
+    /// <summary>Shoal: this node is among the peers that should fetch the block now (see ShoalTreeFanout).</summary>
+    public bool ShoalTreeTurn;
+
+    /// <summary>Shoal: when the number of holders last changed (the turn rule gives way after ShoalTreeWait).</summary>
+    public TimeSpan ShoalTreeSince;
 }

@@ -9,10 +9,10 @@ internal sealed class CoreDriver
 {
     private readonly List<BitswapAction> _actions = [];
 
-    public CoreDriver(BitswapOptions? options = null)
+    public CoreDriver(BitswapOptions? options = null, PeerId? self = null)
     {
         Store = new MemoryBlockLookup();
-        Engine = new BitswapEngine(SimNet.MakePeerId("self"), Store, options);
+        Engine = new BitswapEngine(self ?? SimNet.MakePeerId("self"), Store, options);
     }
 
     public BitswapEngine Engine { get; }

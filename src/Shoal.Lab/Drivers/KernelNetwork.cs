@@ -161,7 +161,14 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
                 $"addr add 10.{ManagementOctet}.{k}.1/24 dev {ManagementBridge}",
                 $"link set dev {ManagementBridge} up");
         }
-        var root = new List<string> { $"link add {DataBridge} type bridge", $"link set dev {DataBridge} addrgenmode none", $"link set dev {DataBridge} up" };
+        // The bridge's frames skip the machine's iptables (br_netfilter would pass them through FORWARD, which a host running
+        // e.g. Docker sets to DROP): the experiment neither depends on nor touches the host's firewall.
+        var root = new List<string>
+        {
+            $"link add {DataBridge} type bridge", $"link set dev {DataBridge} addrgenmode none",
+            $"link set dev {DataBridge} type bridge {NoNetfilter}", $"link set dev {ManagementBridge} type bridge {NoNetfilter}",
+            $"link set dev {DataBridge} up",
+        };
         for (var i = 0; i < nodes.Count; i++)
         {
             var node = new KernelNode(i, nodes[i].Name, $"{NamespacePrefix}{Tag}-n{i}", $"10.{DataOctet}.{k}.{i + 2}", $"10.{ManagementOctet}.{k}.{i + 2}",
@@ -195,6 +202,9 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
             Tc(null, ["qdisc", "add", "dev", node.HostDataLink, "root", "handle", "1:", .. Shaper(node.DownlinkBytesPerSecond)]);
         }
     }
+
+    /// <summary>Per-bridge override of the br_netfilter sysctls (net.bridge.bridge-nf-call-*), leaving the machine's own setting alone.</summary>
+    private const string NoNetfilter = "nf_call_iptables 0 nf_call_ip6tables 0 nf_call_arptables 0";
 
     /// <summary>tbf at the rate (bits per second), burst and drop-tail limit; an unshaped link gets a plain FIFO (still counted).</summary>
     private static string[] Shaper(double bytesPerSecond)

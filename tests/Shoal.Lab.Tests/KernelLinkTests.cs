@@ -158,6 +158,11 @@ public class KernelLinkTests
 
         KernelNetwork.RemoveStale();
         Assert.Empty(KernelNetwork.Leftovers(run.Tag));
+        // Its daemons' repositories go too (the next local run sweeps them).
+        var repos = Path.Combine(Path.GetTempPath(), $"shoal-lab-{run.Cli.Id}-");
+        Assert.Contains(Directory.EnumerateDirectories(Path.GetTempPath(), "shoal-lab-*"), d => d.StartsWith(repos, StringComparison.Ordinal));
+        LocalLauncher.RemoveStaleRepositories();
+        Assert.DoesNotContain(Directory.EnumerateDirectories(Path.GetTempPath(), "shoal-lab-*"), d => d.StartsWith(repos, StringComparison.Ordinal));
         Assert.False(File.Exists(Path.Combine(KernelNetwork.StateDirectory, run.Tag + ".lock")));
         run.AssertDaemonsGone();
     }

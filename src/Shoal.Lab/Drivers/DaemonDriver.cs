@@ -60,6 +60,8 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
         {
             $"{name}: real daemons, wall-clock times; links run at each group's bandwidth but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
         };
+        // What runs killed outright left behind: their repositories here (kernel links clean their own leftovers).
+        if (launcher is LocalLauncher) LocalLauncher.RemoveStaleRepositories();
         var (model, why) = ChooseLinks();
         Links = model;
         if (model == LinkModel.Kernel)

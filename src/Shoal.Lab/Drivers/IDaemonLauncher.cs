@@ -69,6 +69,32 @@ public sealed class LocalLauncher(string? shoalBinary) : IDaemonLauncher
         try { if (Directory.Exists(dir)) Directory.Delete(dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>Removes the repositories that runs killed before their cleanup left under the temp directory
+    /// (<c>shoal-lab-PID-…</c> whose process is gone, or is a newer process that reused the id). Returns how many.</summary>
+    public static int RemoveStaleRepositories()
+    {
+        var removed = 0;
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "shoal-lab-*"))
+        {
+            var name = Path.GetFileName(dir);
+            var dash = name.IndexOf('-', "shoal-lab-".Length);
+            if (dash < 0 || !int.TryParse(name.AsSpan("shoal-lab-".Length, dash - "shoal-lab-".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)) continue;
+            if (pid == Environment.ProcessId || IsAliveSince(pid, Directory.GetCreationTimeUtc(dir))) continue;
+            try { Directory.Delete(dir, true); removed++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return removed;
+    }
+
+    private static bool IsAliveSince(int pid, DateTime createdUtc)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited && p.StartTime.ToUniversalTime() <= createdUtc;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { return false; }
+    }
+
     /// <summary>The shoal.dll of this process (the CLI running `lab run`), or one beside the Lab assembly.</summary>
     public static string DefaultBinary()
     {

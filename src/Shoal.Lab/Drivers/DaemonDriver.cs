@@ -58,7 +58,7 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
         cancellationToken = interrupted.Token;
         var notes = new List<string>
         {
-            $"{name}: real daemons, wall-clock times; links run at each group's bandwidth but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
+            $"{name}: real daemons, wall-clock times; links as the next note says, but latency and CPU are the machine's, so the bound from the cluster definition does not apply to these times",
         };
         // What runs killed outright left behind: their repositories here (kernel links clean their own leftovers).
         if (launcher is LocalLauncher) LocalLauncher.RemoveStaleRepositories();

@@ -8,24 +8,6 @@ using System.Text.RegularExpressions;
 
 namespace Shoal.Lab.Drivers;
 
-/// <summary>One node's place in a <see cref="KernelNetwork"/>.</summary>
-/// <param name="Namespace">Its network namespace (<c>ip netns exec</c> runs the daemon there).</param>
-/// <param name="DataAddress">Its address on the shaped bridge: the daemon's swarm listens here and peers dial it.</param>
-/// <param name="ApiAddress">Its address on the unshaped management bridge: the daemon's HTTP API, reached from this process.</param>
-/// <param name="HostDataLink">The bridge side of its shaped veth (its download's qdisc).</param>
-public sealed record KernelNode(int Index, string Name, string Namespace, string DataAddress, string ApiAddress, string HostDataLink,
-    double UplinkBytesPerSecond, double DownlinkBytesPerSecond);
-
-/// <summary>Bytes (Ethernet frames, headers included) and packets dropped on one node's shaped links, from the tc qdisc counters.</summary>
-public readonly record struct LinkCounter(string Node, long UploadBytes, long DownloadBytes, long UploadDrops, long DownloadDrops)
-{
-    public static LinkCounter operator -(LinkCounter a, LinkCounter b)
-        => new(a.Node, a.UploadBytes - b.UploadBytes, a.DownloadBytes - b.DownloadBytes, a.UploadDrops - b.UploadDrops, a.DownloadDrops - b.DownloadDrops);
-}
-
-/// <summary>Kernel links could not be set up or used (not root, iproute2 missing, a command failed).</summary>
-public sealed class KernelLinkException(string message) : Exception(message);
-
 /// <summary>
 /// Real links for the <c>local</c> driver: every node in its own network namespace with two veth pairs, one on a
 /// <b>data</b> bridge (Bitswap traffic; shaped) and one on a <b>management</b> bridge (the HTTP API the driver talks to and

@@ -494,4 +494,42 @@ public class ShoalStrategyTests
             Assert.Contains(x.Cid, WantBlocksTo(d.Take(), holder));
         }
     }
+
+    [Fact]
+    public void The_cancel_of_a_subscription_waits_for_company_and_rides_with_the_next_want()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 60);
+        var y = Raw(5000, 61);
+        var z = Raw(5000, 62);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [P1, P2], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid, y.Cid], d.Now);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);
+        Assert.Equal([x.Cid], WantBlocksTo(d.Take(), P1));
+
+        // x arrives from P1: P2 still holds our want-have for x (a subscription); its cancel is not sent alone at once.
+        d.Now += TimeSpan.FromMilliseconds(2);
+        d.Engine.MessageReceived(P1, CoreDriver.Blocks(x), d.Now);
+        Assert.Empty(CoreDriver.EntriesTo(d.Take(), P2));
+
+        // A want for P2 goes out before the delay ends: the cancel rides with it, in one message.
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Engine.WantBlocks(s, [z.Cid], d.Now);
+        var toP2 = CoreDriver.MessagesTo(d.Take(), P2);
+        var message = Assert.Single(toP2);
+        Assert.Contains(message.Wantlist, e => e.Cancel && e.Cid == x.Cid);
+        Assert.Contains(message.Wantlist, e => !e.Cancel && e.Cid == z.Cid);
+
+        // y arrives: its subscription's cancel at P2 goes alone once the delay has passed.
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Engine.MessageReceived(P1, CoreDriver.Blocks(y), d.Now);
+        Assert.Empty(CoreDriver.EntriesTo(d.Take(), P2));
+        d.AdvanceTo(d.Now + Shoal.ShoalCancelDelay);
+        Assert.Contains(CoreDriver.EntriesTo(d.Take(), P2), e => e.Cancel && e.Cid == y.Cid);
+    }
 }

@@ -242,13 +242,21 @@ public sealed partial class BitswapEngine
             if (!p.SentWants.Remove(cid, out var sw)) continue;
             ReleaseOutstanding(p, sw);
             if (ReferenceEquals(p, except)) continue;
-            SendCancel(p, cid);
+            // Shoal: the cancel of a want-have subscription tells the peer nothing it must act on (at worst it pushes a
+            // HAVE we no longer need), so it may wait for company (ShoalCancelDelay).
+            SendCancel(p, cid, lazy: sw.Type == WantType.Have && Options.Strategy == BitswapStrategy.Shoal && Options.ShoalCancelDelay > TimeSpan.Zero);
         }
     }
 
-    private void SendCancel(PeerState p, Cid cid)
+    private void SendCancel(PeerState p, Cid cid, bool lazy = false)
     {
         p.Outbox.Add(WantlistEntry.CancelOf(cid));
+        if (!lazy) p.OutboxUrgent = true;
+        else if (!p.OutboxLazy)
+        {
+            p.OutboxLazy = true;
+            p.OutboxLazySince = _now;
+        }
         MarkOutboxDirty(p);
         Stats.CancelsSent++;
         if (p.RecentCancels.Add(cid))
@@ -454,6 +462,7 @@ public sealed partial class BitswapEngine
             Stats.WantHavesSent++;
         }
         p.Outbox.Add(WantlistEntry.Want(cid, priority, type, sendDontHave));
+        p.OutboxUrgent = true;
         MarkOutboxDirty(p);
         return true;
     }
@@ -504,6 +513,13 @@ public sealed partial class BitswapEngine
     private void FlushOutbox(PeerState p)
     {
         if (p.Outbox.Count == 0) return;
+        if (!p.OutboxUrgent && p.OutboxLazy && _now < p.OutboxLazySince + Options.ShoalCancelDelay)
+        {
+            // Only cancels of want-have subscriptions: they wait for company (a later want or cancel to this peer).
+            p.FlushTimer ??= new CoreTimer(t => FlushOutbox(p));
+            _timers.ScheduleNoLater(p.FlushTimer, p.OutboxLazySince + Options.ShoalCancelDelay);
+            return;
+        }
         if (_now < p.NextSendAllowed)
         {
             p.FlushTimer ??= new CoreTimer(t => FlushOutbox(p));
@@ -530,6 +546,8 @@ public sealed partial class BitswapEngine
             Emit(new SendMessage(p.Id, msg, 0));
         }
         p.Outbox.Clear();
+        p.OutboxUrgent = false;
+        p.OutboxLazy = false;
         p.NextSendAllowed = _now + SendSpacing();
         RescheduleDontHaveTimer(p);
         if (_rebroadcastTimer.Due is null) Schedule(_rebroadcastTimer, _now + Options.WantRebroadcastInterval / 2);
@@ -1030,6 +1048,7 @@ public sealed partial class BitswapEngine
                 // boxo resends the whole wantlist periodically: a peer that dropped or forgot a want hears it again.
                 sw.Answered = false;
                 p.Outbox.Add(WantlistEntry.Want(kv.Key, sw.Priority, sw.Type, sw.SendDontHave));
+                p.OutboxUrgent = true;
                 MarkOutboxDirty(p);
                 Stats.Rebroadcasts++;
             }

@@ -42,6 +42,10 @@ public sealed record BitswapOptions
     public double ShoalWindowGain { get; init; } = BitswapDefaults.ShoalWindowGain;
     public TimeSpan ShoalSilenceTimeout { get; init; } = BitswapDefaults.ShoalSilenceTimeout;
 
+    /// <summary>Shoal client: how long the cancel of a want-have subscription may wait for other wants or cancels to the
+    /// same peer, so one message carries several (zero: each goes at once). Cancels of want-blocks never wait.</summary>
+    public TimeSpan ShoalCancelDelay { get; init; } = BitswapDefaults.ShoalCancelDelay;
+
     /// <summary>Shortest span a peer's receive rate is measured over (zero: the gap between two blocks, as the
     /// simulator's smooth arrivals allow). Real hosts set <see cref="BitswapDefaults.RealNetworkRateSampleSpan"/>.</summary>
     public TimeSpan RateSampleSpan { get; init; } = TimeSpan.Zero;

@@ -31,6 +31,13 @@ internal sealed class PeerState
     public readonly WantOutbox Outbox = new();
     public bool OutboxDirty;
 
+    /// <summary>The outbox holds an entry that must go at the next flush (a want, or a cancel of a want-block).</summary>
+    public bool OutboxUrgent;
+
+    /// <summary>The outbox holds cancels of want-have subscriptions, the oldest queued at <see cref="OutboxLazySince"/>.</summary>
+    public bool OutboxLazy;
+    public TimeSpan OutboxLazySince;
+
     /// <summary>boxo's message queue numbers wants in the order it sends them (from int.MaxValue down), so the peer
     /// serves them first come, first served whatever session they belong to.</summary>
     public int NextWantPriority = int.MaxValue;

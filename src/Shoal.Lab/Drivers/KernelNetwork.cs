@@ -103,7 +103,7 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
     private static KernelNetwork Create(IReadOnlyList<(string Name, double Uplink, double Downlink)> nodes)
     {
         if (Unavailable() is { } reason) throw new KernelLinkException(reason);
-        if (nodes.Count is 0 or > 250) throw new ArgumentException($"kernel links: {nodes.Count} nodes (1 to 250 fit a /24)");
+        if (nodes.Count is 0 or > 250) throw new KernelLinkException($"kernel links: {nodes.Count} nodes (1 to 250 fit a /24)");
         RemoveStale();
         Directory.CreateDirectory(StateDirectory);
         while (true)

@@ -8,6 +8,7 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 [ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
 [ -x /usr/bin/skopeo ] || need_apt+=(skopeo)
+{ command -v ip && command -v tc; } >/dev/null 2>&1 || need_apt+=(iproute2)   # the Lab's kernel links (network namespaces, tc)
 if [ ${#need_apt[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null

@@ -18,6 +18,10 @@ public interface IBitswapNetwork : IAsyncDisposable
     /// <summary>Dials a peer (addresses known to the transport); the listener hears OnPeerConnected on success.</summary>
     Task ConnectAsync(PeerId peer, CancellationToken ct = default);
 
+    /// <summary>How far the bytes sent to <paramref name="peer"/> have got (handed to the kernel, and how many of those are
+    /// not on the wire yet); null where the network cannot tell, and then a message counts as sent once written.</summary>
+    SendQueueState? SendQueue(PeerId peer) => null;
+
     /// <summary>Drops a misbehaving peer.</summary>
     ValueTask DisconnectAsync(PeerId peer, CancellationToken ct = default);
 }

@@ -68,6 +68,10 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         }
     }
 
+    /// <summary>The TCP connection under our outbound stream to the peer (Linux), else null.</summary>
+    public SendQueueState? SendQueue(PeerId peer)
+        => _outbound.TryGetValue(peer, out var outbound) && outbound.Stream is P2pStream stream ? stream.Connection.SendQueue : null;
+
     public async Task ConnectAsync(PeerId peer, CancellationToken ct = default)
     {
         _dropped.TryRemove(peer, out _);

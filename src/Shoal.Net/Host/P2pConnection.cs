@@ -23,6 +23,10 @@ public sealed class P2pConnection : IAsyncDisposable
     public YamuxSession Session { get; }
     public bool IsClosed => Session.IsClosed;
 
+    /// <summary>How far this connection's outgoing bytes have got (TCP on Linux); null where the transport cannot say.
+    /// Lets a sender count a message as sent once its bytes have left the host, not when the kernel buffered them.</summary>
+    public SendQueueState? SendQueue => _transport is SocketConnection socket ? socket.SendQueue : null;
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

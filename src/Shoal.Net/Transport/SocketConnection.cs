@@ -33,6 +33,7 @@ internal sealed class SocketConnection : ITransportConnection
     private readonly Task _receiveLoop;
     private readonly Task _sendLoop;
     private int _disposed;
+    private long _written;
 
     public SocketConnection(Socket socket)
     {
@@ -48,6 +49,10 @@ internal sealed class SocketConnection : ITransportConnection
     public Multiaddr RemoteAddress { get; }
     public PipeReader Input => _input.Reader;
     public PipeWriter Output => _output.Writer;
+
+    /// <summary>Bytes handed to the kernel so far and those of them it has not sent yet; null where the kernel cannot say.</summary>
+    public SendQueueState? SendQueue
+        => _disposed == 0 && KernelSendQueue.Unsent(_socket) is { } unsent ? new SendQueueState(Interlocked.Read(ref _written), unsent) : null;
 
     private async Task ReceiveLoopAsync()
     {
@@ -90,6 +95,7 @@ internal sealed class SocketConnection : ITransportConnection
                             ? await _socket.SendAsync(rest.First, SocketFlags.None, _cts.Token).ConfigureAwait(false)
                             : await _socket.SendAsync(_sendSegments, SocketFlags.None).ConfigureAwait(false);
                         rest = rest.Slice(sent);
+                        Interlocked.Add(ref _written, sent);
                     }
                 }
                 finally

@@ -22,6 +22,8 @@ internal sealed class TracingBitswapNetwork(IBitswapNetwork inner, BitswapTracin
         return inner.SendMessageAsync(peer, message, ct);
     }
 
+    public SendQueueState? SendQueue(PeerId peer) => inner.SendQueue(peer);
+
     public Task ConnectAsync(PeerId peer, CancellationToken ct = default) => inner.ConnectAsync(peer, ct);
     public ValueTask DisconnectAsync(PeerId peer, CancellationToken ct = default) => inner.DisconnectAsync(peer, ct);
 

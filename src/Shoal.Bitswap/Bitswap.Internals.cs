@@ -110,6 +110,11 @@ public sealed partial class Bitswap
         /// one block at most instead of the megabytes a TCP send buffer takes (4 MiB here: 0.3 s at 100 Mbit/s).</summary>
         private const long WriteAheadBytes = 128 * 1024;
 
+        /// <summary>A block message counts as sent when at most this much of it is still in the host (5 ms at 100 Mbit/s): the
+        /// core's next envelope for the peer is then ready before the socket runs dry, where the 1 ms poll (later on a
+        /// loaded machine) left fast links idle between envelopes.</summary>
+        private const long SentSlackBytes = 64 * 1024;
+
         /// <summary>A block message counts as sent after this long at most, whatever its socket says (a connection replaced
         /// meanwhile restarts its byte count): far beyond a block's time on any link we run.</summary>
         private const long MaxLeftHostWaitMs = 5000;
@@ -128,7 +133,7 @@ public sealed partial class Bitswap
         /// <summary>The bytes up to <paramref name="end"/> have left this host (the kernel put them on the wire). A block
         /// envelope counts as sent to the core only then, as in the simulator, where it is in flight until its last byte
         /// has gone; counted at the write, the seeder believed its blocks delivered up to a second before they arrived.</summary>
-        private bool LeftHost(long end) => _owner._network.SendQueue(_peer) is not { } q || q.Written - q.Unsent >= end;
+        private bool LeftHost(long end) => _owner._network.SendQueue(_peer) is not { } q || q.Written - q.Unsent >= end - SentSlackBytes;
 
         private async Task RunAsync(CancellationToken ct)
         {

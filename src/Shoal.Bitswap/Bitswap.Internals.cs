@@ -122,18 +122,19 @@ public sealed partial class Bitswap
         /// <summary>How often a sender with block messages not yet on the wire looks at its socket again (the timer's grain).</summary>
         private static readonly TimeSpan LeftHostPoll = TimeSpan.FromMilliseconds(1);
 
-        /// <summary>The next block message may be written: nothing written is still waiting, or only the tail of one.</summary>
-        private bool BulkMayGo(Queue<(int Work, long End, long WrittenAt)> inFlight)
+        /// <summary>The next block message may be written: nothing written is still waiting, or only the tail of one
+        /// (<paramref name="queue"/>: the connection's send queue read this pass).</summary>
+        private static bool BulkMayGo(Queue<(int Work, long End, long WrittenAt)> inFlight, SendQueueState? queue)
         {
             if (inFlight.Count == 0) return true;
             if (inFlight.Count > 1) return false;
-            return _owner._network.SendQueue(_peer) is not { } q || inFlight.Peek().End - (q.Written - q.Unsent) <= WriteAheadBytes;
+            return queue is not { } q || inFlight.Peek().End - (q.Written - q.Unsent) <= WriteAheadBytes;
         }
 
         /// <summary>The bytes up to <paramref name="end"/> have left this host (the kernel put them on the wire). A block
         /// envelope counts as sent to the core only then, as in the simulator, where it is in flight until its last byte
         /// has gone; counted at the write, the seeder believed its blocks delivered up to a second before they arrived.</summary>
-        private bool LeftHost(long end) => _owner._network.SendQueue(_peer) is not { } q || q.Written - q.Unsent >= end - SentSlackBytes;
+        private static bool LeftHost(SendQueueState? queue, long end) => queue is not { } q || q.Written - q.Unsent >= end - SentSlackBytes;
 
         private async Task RunAsync(CancellationToken ct)
         {
@@ -144,7 +145,9 @@ public sealed partial class Bitswap
             long lastEnd = 0;
             while (true)
             {
-                while (inFlight.Count > 0 && (broken || ct.IsCancellationRequested || LeftHost(inFlight.Peek().End) || Environment.TickCount64 - inFlight.Peek().WrittenAt > MaxLeftHostWaitMs))
+                // One read of the socket's send queue (an ioctl) serves this pass's checks.
+                var queue = inFlight.Count > 0 ? _owner._network.SendQueue(_peer) : null;
+                while (inFlight.Count > 0 && (broken || ct.IsCancellationRequested || LeftHost(queue, inFlight.Peek().End) || Environment.TickCount64 - inFlight.Peek().WrittenAt > MaxLeftHostWaitMs))
                 {
                     var done = inFlight.Dequeue();
                     if (!ct.IsCancellationRequested) _owner.Post(new SentInput(_peer, done.Work));
@@ -154,7 +157,7 @@ public sealed partial class Bitswap
                 lock (_control)
                 {
                     if (_control.TryDequeue(out var c)) send = c;
-                    else if (BulkMayGo(inFlight) && _bulk.TryDequeue(out var b)) send = b;
+                    else if (BulkMayGo(inFlight, queue) && _bulk.TryDequeue(out var b)) send = b;
                     else
                     {
                         send = null;

@@ -142,7 +142,7 @@ public class ShoalStrategyTests
         // Not for ever: after the deferral the second copy goes out (P2 may have nobody else to get it from).
         d.Now += BitswapDefaults.ShoalMaxDeferral;
         d.Engine.Tick(d.Now);
-        var later = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        var later = BlocksSentTo(d.Take(), P2);
         Assert.Equal([x.Cid], later);
     }
 
@@ -180,7 +180,7 @@ public class ShoalStrategyTests
         d.Engine.PeerDisconnected(P1, d.Now);
         d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
         d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
-        var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        var toP2 = BlocksSentTo(d.Take(), P2);
         Assert.Equal([x.Cid], toP2);
     }
 
@@ -198,7 +198,7 @@ public class ShoalStrategyTests
         // Later someone fetches the same content again: nothing else to upload, so no holding back.
         d.Now += BitswapDefaults.ShoalHandOverGrace;
         d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
-        var toP2 = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(P2)).SelectMany(m => m.Message.Blocks).Select(b => b.Cid).ToList();
+        var toP2 = BlocksSentTo(d.Take(), P2);
         Assert.Equal([x.Cid], toP2);
     }
 

@@ -548,16 +548,13 @@ public sealed class DaemonDriver(IDaemonLauncher launcher, string name, LinkMode
         };
         // Shell links: the group's bandwidth caps the daemon's block upload and download, so loopback has the links the
         // simulator models (a peer option can override them). Kernel links shape the veths instead.
-        if (model == LinkModel.Shell && node.Group.UplinkBytesPerSecond is > 0 and < long.MaxValue)
-        {
-            args.Add("--set");
-            args.Add($"Bitswap.MaxUploadBytesPerSecond={(long)node.Group.UplinkBytesPerSecond}");
-        }
-        if (model == LinkModel.Shell && node.Group.DownlinkBytesPerSecond is > 0 and < long.MaxValue)
-        {
-            args.Add("--set");
-            args.Add($"Bitswap.MaxDownloadBytesPerSecond={(long)node.Group.DownlinkBytesPerSecond}");
-        }
+        if (model == LinkModel.Shell)
+            foreach (var (key, rate) in new[] { ("MaxUploadBytesPerSecond", node.Group.UplinkBytesPerSecond), ("MaxDownloadBytesPerSecond", node.Group.DownlinkBytesPerSecond) })
+                if (rate is > 0 and < long.MaxValue)
+                {
+                    args.Add("--set");
+                    args.Add($"Bitswap.{key}={(long)rate}");
+                }
         foreach (var (k, v) in peer.Options) { args.Add("--set"); args.Add($"{k}={v}"); }
         var process = launcher.Start(index, args);
         var stderr = new System.Text.StringBuilder();

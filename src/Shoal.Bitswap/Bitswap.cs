@@ -34,8 +34,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
     private readonly HashSet<Task> _background = [];
     private readonly ITimer _timer;
     private readonly IProviderFinder? _providers;
-    private readonly UplinkPacer? _uplink;
-    private readonly UplinkPacer? _downlink;
+    private readonly LinkPacer? _uplink;
+    private readonly LinkPacer? _downlink;
     private TimeSpan? _timerArmedFor;
     private Task? _loop;
     private volatile BitswapStats _stats = new();
@@ -51,8 +51,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
         _providers = providers;
         _startTimestamp = _time.GetTimestamp();
         _engine = new BitswapEngine(network.LocalPeer, new BlockStoreLookup(store), options);
-        if (_engine.Options.UploadBytesPerSecond > 0) _uplink = new UplinkPacer(_engine.Options.UploadBytesPerSecond, _time);
-        if (_engine.Options.DownloadBytesPerSecond > 0) _downlink = new UplinkPacer(_engine.Options.DownloadBytesPerSecond, _time);
+        if (_engine.Options.UploadBytesPerSecond > 0) _uplink = new LinkPacer(_engine.Options.UploadBytesPerSecond, _time);
+        if (_engine.Options.DownloadBytesPerSecond > 0) _downlink = new LinkPacer(_engine.Options.DownloadBytesPerSecond, _time);
         _timer = _time.CreateTimer(static s => ((Bitswap)s!).Post(new TickInput()), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 

@@ -360,7 +360,7 @@ public class RealNetworkTests
     public void A_paced_link_sends_block_messages_one_after_another_at_its_rate()
     {
         var clock = new StillClock();
-        var up = new UplinkPacer(1_000_000, clock); // 1 MB/s
+        var up = new LinkPacer(1_000_000, clock); // 1 MB/s
         var first = up.TransmitAsync(500_000, arrived: false, CancellationToken.None);
         var second = up.TransmitAsync(250_000, arrived: false, CancellationToken.None);
         Assert.False(first.IsCompleted);
@@ -369,7 +369,7 @@ public class RealNetworkTests
         // A download link adds nothing when idle (the sender's link already took the message's time) and queues the
         // rest behind what it is still carrying.
         var downClock = new StillClock();
-        var down = new UplinkPacer(1_000_000, downClock);
+        var down = new LinkPacer(1_000_000, downClock);
         Assert.True(down.TransmitAsync(500_000, arrived: true, CancellationToken.None).IsCompletedSuccessfully);
         var queued = down.TransmitAsync(500_000, arrived: true, CancellationToken.None);
         Assert.False(queued.IsCompleted);

@@ -37,6 +37,29 @@ public class LocalDriverTests
     }
 
     [Fact]
+    public async Task Shell_links_pace_each_daemons_blocks_at_its_groups_bandwidth()
+    {
+        // 4 MiB per leecher through a 20 Mbit/s download cap takes 1.68 s (loopback alone: well under 0.2 s). The download
+        // pacer lets a message that arrives on an idle link through at once (its sender's uplink already took that long), so
+        // allow one 256 KiB block (0.1 s) and some slack below that.
+        var scenario = Scenarios.Read(Scenarios.Lan(1, 2, "4MiB", bandwidth: "20Mbit", rtt: "1ms", extra: "timeout: 60s"));
+        var driver = new DaemonDriver(new LocalLauncher(Shoal()), "local", LinkModel.Shell);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var output = await driver.RunAsync(scenario, new ExperimentOptions { Strategies = ["shoal"], Traces = false }, null, cts.Token);
+        Assert.Equal(LinkModel.Shell, driver.Links);
+        Assert.Contains(output.Result.Notes, n => n.StartsWith("links shell:", StringComparison.Ordinal));
+        var run = Assert.Single(output.Result.Runs);
+        Assert.Null(run.Failure);
+        Assert.Equal(2, run.Completed);
+        const double capped = 4.0 * 1024 * 1024 / (20e6 / 8);
+        foreach (var n in run.Nodes.Where(n => n.Role == "leecher"))
+        {
+            Assert.True(n.Verified);
+            Assert.True(n.Finish - n.Start >= capped - 0.3, $"{n.Name} fetched 4 MiB in {n.Finish - n.Start:0.000} s, faster than its {capped:0.00} s link allows");
+        }
+    }
+
+    [Fact]
     public async Task A_leecher_killed_mid_run_rejoins_with_its_repository_and_finishes()
     {
         var scenario = Scenarios.Read(Scenarios.Lan(1, 2, "2MiB", bandwidth: "1Gbit", rtt: "1ms",

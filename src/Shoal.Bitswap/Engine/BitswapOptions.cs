@@ -57,11 +57,11 @@ public sealed record BitswapOptions
     public bool ShoalIdleWaitsForMoves { get; init; }
 
     /// <summary>Host only: the node's upload rate for block messages (bytes per second, 0 = the network's own speed);
-    /// see <see cref="UplinkPacer"/>. The Lab's local driver sets each daemon's from its group's bandwidth.</summary>
+    /// see <see cref="LinkPacer"/>. The Lab's local driver sets each daemon's from its group's bandwidth.</summary>
     public double UploadBytesPerSecond { get; init; }
 
     /// <summary>Host only: the node's download rate for block messages (bytes per second, 0 = the network's own speed):
-    /// received block messages pass a <see cref="UplinkPacer"/> of this rate before the core sees them.</summary>
+    /// received block messages pass a <see cref="LinkPacer"/> of this rate before the core sees them.</summary>
     public double DownloadBytesPerSecond { get; init; }
     public int ShoalMaxConcurrentEnvelopes { get; init; } = BitswapDefaults.ShoalMaxConcurrentEnvelopes;
     public int ShoalEnvelopesPerPeer { get; init; } = BitswapDefaults.ShoalEnvelopesPerPeer;

@@ -307,7 +307,7 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
             catch (IOException) { continue; } // held: a live run
             using (held)
             {
-                RemoveObjects(ip, tag, namespaces.Where(n => n.Tag == tag).Select(n => n.Name).ToList(), links.Where(l => l.Tag == tag).Select(l => l.Name).ToList());
+                RemoveObjects(ip, tag, Tagged(namespaces, tag), Tagged(links, tag));
                 try { File.Delete(LockPath(tag)); } catch (IOException) { }
             }
             removed.Add(tag);
@@ -319,8 +319,12 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
     public static IReadOnlyList<string> Leftovers(string tag)
     {
         var ip = FindTool("ip", null) ?? throw new KernelLinkException("`ip` not found");
-        return [.. ListNamespaces(ip).Where(n => n.Tag == tag).Select(n => n.Name), .. ListLinks(ip).Where(l => l.Tag == tag).Select(l => l.Name)];
+        return [.. Tagged(ListNamespaces(ip), tag), .. Tagged(ListLinks(ip), tag)];
     }
+
+    /// <summary>The names among <paramref name="objects"/> (namespaces or links) that belong to the run <paramref name="tag"/>.</summary>
+    private static List<string> Tagged(IEnumerable<(string Name, string Tag)> objects, string tag)
+        => objects.Where(o => o.Tag == tag).Select(o => o.Name).ToList();
 
     /// <summary>Process ids running in a namespace.</summary>
     public static IReadOnlyList<int> ProcessesIn(string ns)
@@ -340,7 +344,7 @@ public sealed partial class KernelNetwork : IAsyncDisposable, IDisposable
                 catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception) { }
             }
         // Deleting the bridge side of a veth pair deletes both ends; a namespace with no process left goes with its name.
-        links ??= ListLinks(ip).Where(l => l.Tag == tag).Select(l => l.Name).ToList();
+        links ??= Tagged(ListLinks(ip), tag);
         var commands = links.OrderBy(l => l.EndsWith("bd", StringComparison.Ordinal) || l.EndsWith("bm", StringComparison.Ordinal) ? 1 : 0)
             .Select(l => $"link del {l}").Concat(namespaces.Select(n => $"netns del {n}")).ToList();
         if (commands.Count > 0) Run(ip, ["-force", "-batch", "-"], string.Join('\n', commands) + "\n");

@@ -1,20 +1,24 @@
 namespace Shoal.Bitswap;
 
 /// <summary>
-/// A node's upload link of a given rate, shared by every peer (<see cref="BitswapOptions.UploadBytesPerSecond"/>):
+/// One direction of a node's link at a given rate, shared by every peer. As the upload link
+/// (<see cref="BitswapOptions.UploadBytesPerSecond"/>, <see cref="TransmitAsync(BitswapMessage, CancellationToken)"/>)
 /// each block message reserves the link for its size over the rate, after the messages that reserved it before, and
 /// is handed to the network when that time is over (its last byte has "left"). So the server's envelopes stay in
 /// flight as long as on a link of that speed, as in the Lab's simulator, instead of the moment the kernel buffers
-/// them. Messages without blocks are not paced (the simulator delivers small messages past bulk transfers too).
+/// them. As the download link (<see cref="BitswapOptions.DownloadBytesPerSecond"/>,
+/// <see cref="ReceiveAsync"/>) a received block message waits as long as that link, busy with the ones before it,
+/// would still have been carrying it. Messages without blocks are not paced (the simulator delivers small messages
+/// past bulk transfers too).
 /// </summary>
-public sealed class UplinkPacer
+public sealed class LinkPacer
 {
     private readonly double _bytesPerSecond;
     private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private long _freeAt;
 
-    public UplinkPacer(double bytesPerSecond, TimeProvider? time = null)
+    public LinkPacer(double bytesPerSecond, TimeProvider? time = null)
     {
         if (!(bytesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(bytesPerSecond), "must be positive");
         _bytesPerSecond = bytesPerSecond;

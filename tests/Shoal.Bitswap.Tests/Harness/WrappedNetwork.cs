@@ -38,11 +38,12 @@ internal sealed class WrappedPair(WrappedNetwork seederNetwork, InMemoryBitswapN
         return new WrappedPair(seederNetwork, leecherNetwork, seeder, leecher, imported);
     }
 
+    /// <summary>Networks first, so no message is still on its way to a Bitswap already disposed.</summary>
     public async ValueTask DisposeAsync()
     {
+        await seederNetwork.DisposeAsync();
+        await leecherNetwork.DisposeAsync();
         await leecher.DisposeAsync();
         await seeder.DisposeAsync();
-        await leecherNetwork.DisposeAsync();
-        await seederNetwork.DisposeAsync();
     }
 }

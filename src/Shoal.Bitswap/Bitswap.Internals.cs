@@ -119,8 +119,17 @@ public sealed partial class Bitswap
         /// meanwhile restarts its byte count): far beyond a block's time on any link we run.</summary>
         private const long MaxLeftHostWaitMs = 5000;
 
-        /// <summary>How often a sender with block messages not yet on the wire looks at its socket again (the timer's grain).</summary>
+        /// <summary>How soon at the earliest a sender with block messages not yet on the wire looks at its socket again (the
+        /// timer's grain), and how often while it does not know yet how fast its connection drains.</summary>
         private static readonly TimeSpan LeftHostPoll = TimeSpan.FromMilliseconds(1);
+
+        /// <summary>How late at the latest it looks again: a guess of the drain rate that has become too low (the link got
+        /// faster) costs at most this long; 64 KiB of sent slack is 5 ms at 100 Mbit/s.</summary>
+        private static readonly TimeSpan LeftHostMaxWait = TimeSpan.FromMilliseconds(20);
+
+        /// <summary>The sender sleeps this share of the time the bytes it waits for should take at the measured drain rate
+        /// (the rate varies as other peers' flows share the link); it looks again, sooner, if they have not left by then.</summary>
+        private const double LeftHostWaitShare = 0.75;
 
         /// <summary>The next block message may be written: nothing written is still waiting, or only the tail of one
         /// (<paramref name="queue"/>: the connection's send queue read this pass).</summary>
@@ -136,8 +145,21 @@ public sealed partial class Bitswap
         /// has gone; counted at the write, the seeder believed its blocks delivered up to a second before they arrived.</summary>
         private static bool LeftHost(SendQueueState? queue, long end) => queue is not { } q || q.Written - q.Unsent >= end - SentSlackBytes;
 
+        /// <summary>Bytes of the oldest written block message that must still leave the host before the sender has
+        /// something to do: it counts as sent (<see cref="LeftHost"/>) or, when a block message waits, the next may be
+        /// written (<see cref="BulkMayGo"/>).</summary>
+        private static long BytesUntilNextStep(Queue<(int Work, long End, long WrittenAt)> inFlight, SendQueueState q, bool bulkWaiting)
+        {
+            long left = q.Written - q.Unsent;
+            long end = inFlight.Peek().End;
+            long need = end - SentSlackBytes - left;
+            if (bulkWaiting && inFlight.Count == 1) need = Math.Min(need, end - WriteAheadBytes - left);
+            return need;
+        }
+
         private async Task RunAsync(CancellationToken ct)
         {
+            var drain = new DrainRate(_owner._time);
             bool broken = false; // after a failed send: drop until the loop replaces this sender (the peer's disconnect)
             // Block messages written whose bytes have not all left the host yet, oldest first: their server work is
             // reported only once the kernel has put them on the wire (see LeftHost).
@@ -147,6 +169,7 @@ public sealed partial class Bitswap
             {
                 // One read of the socket's send queue (an ioctl) serves this pass's checks.
                 var queue = inFlight.Count > 0 ? _owner._network.SendQueue(_peer) : null;
+                if (queue is { } read) drain.Observe(read);
                 while (inFlight.Count > 0 && (broken || ct.IsCancellationRequested || LeftHost(queue, inFlight.Peek().End) || Environment.TickCount64 - inFlight.Peek().WrittenAt > MaxLeftHostWaitMs))
                 {
                     var done = inFlight.Dequeue();
@@ -173,7 +196,13 @@ public sealed partial class Bitswap
                         break;
                     }
                     // Every Enqueue and Complete releases _ready once, so a wake-up without work is only spurious.
-                    if (inFlight.Count > 0) await _ready.WaitAsync(LeftHostPoll, CancellationToken.None).ConfigureAwait(false);
+                    if (inFlight.Count > 0)
+                    {
+                        bool bulkWaiting;
+                        lock (_control) bulkWaiting = _bulk.Count > 0;
+                        var wait = queue is { } q ? drain.TimeFor(BytesUntilNextStep(inFlight, q, bulkWaiting), LeftHostPoll, LeftHostMaxWait, LeftHostWaitShare) : LeftHostPoll;
+                        await _ready.WaitAsync(wait, CancellationToken.None).ConfigureAwait(false);
+                    }
                     else await _ready.WaitAsync(CancellationToken.None).ConfigureAwait(false);
                     continue;
                 }

@@ -335,6 +335,57 @@ public class RealNetworkTests
         Assert.Empty(BlocksTo(moved.Driver.Take(), B));
     }
 
+    [Fact]
+    public void A_busy_seeder_on_a_real_network_that_learned_slow_moves_holds_uploaded_blocks_past_the_fixed_deferral()
+    {
+        // A seeder busy with two envelopes to C (never written) serves S fresh blocks; B asks for each right after S got
+        // it and moves its want (cancels) 490 ms later: the seeder learns that moves take ~0.5 s. Then B asks for one
+        // more uploaded block and does not move.
+        static (List<Cid> At560Ms, List<Cid> At2100Ms) Run(bool waitsForMoves)
+        {
+            var c = SimNet.MakePeerId("c");
+            var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal) with { ShoalIdleWaitsForMoves = waitsForMoves });
+            foreach (var p in new[] { S, B, c }) d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
+            var busy = new[] { Raw(200_000, 40), Raw(200_000, 41) };
+            foreach (var b in busy) d.Store.Put(b);
+            d.Engine.MessageReceived(c, CoreDriver.Wants([.. busy.Select(b => WantlistEntry.Want(b.Cid, 1, WantType.Block, true))]), d.Now);
+            Assert.Equal(2, BlocksTo(d.Take(), c).Count);
+            Block Upload(int seed)
+            {
+                var x = Raw(100_000, seed);
+                d.Store.Put(x);
+                d.Engine.MessageReceived(S, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+                var toS = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(S) && m.Message.Blocks.Count > 0);
+                d.Now += TimeSpan.FromMilliseconds(1);
+                d.Engine.MessageSent(S, toS.ServerWork, d.Now);
+                return x;
+            }
+            for (int i = 0; i < 24; i++)
+            {
+                var x = Upload(50 + i);
+                d.Engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Block, true)), d.Now);
+                d.AdvanceTo(d.Now + TimeSpan.FromMilliseconds(490));
+                Assert.Empty(BlocksTo(d.Take(), B));
+                d.Engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.CancelOf(x.Cid)), d.Now);
+            }
+            var y = Upload(99);
+            var asked = d.Now;
+            d.Engine.MessageReceived(B, CoreDriver.Wants(WantlistEntry.Want(y.Cid, 1, WantType.Block, true)), d.Now);
+            d.AdvanceTo(asked + TimeSpan.FromMilliseconds(560));
+            var early = BlocksTo(d.Take(), B);
+            d.AdvanceTo(asked + TimeSpan.FromMilliseconds(2100));
+            return (early, BlocksTo(d.Take(), B));
+        }
+
+        // The simulator's model: held 500 ms (ShoalMaxDeferral), then served.
+        var sim = Run(waitsForMoves: false);
+        Assert.Single(sim.At560Ms);
+        // Real hosts: held as long as moves were seen to take (mean + 2 deviations), here past 500 ms, and served by 2 s.
+        var real = Run(waitsForMoves: true);
+        Assert.Empty(real.At560Ms);
+        Assert.Single(real.At2100Ms);
+    }
+
     /// <summary>A clock that stands still and records the delays timers are asked for.</summary>
     private sealed class StillClock : TimeProvider
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Shoal.Lab.Drivers;
+using Shoal.Lab.Reports;
 
 namespace Shoal.Lab.Tests;
 
@@ -53,11 +54,7 @@ public class KernelLinkTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(55));
         var output = await driver.RunAsync(scenario, new ExperimentOptions { Strategies = ["bitswap-1.2"], Traces = false }, null, cts.Token);
 
-        Assert.Equal(LinkModel.Kernel, driver.Links);
-        Assert.Contains(output.Result.Notes, n => n.StartsWith("links kernel:", StringComparison.Ordinal));
-        var run = Assert.Single(output.Result.Runs);
-        Assert.Null(run.Failure);
-        Assert.Equal(2, run.Completed);
+        var run = LocalDaemons.AssertSingleRun(driver, output, LinkModel.Kernel, completed: 2);
         var links = Assert.Single(measured);
         Assert.Equal(6, qdiscs.Count);
         Assert.All(qdiscs, q => Assert.Matches(@"qdisc tbf 1: root .*rate 100Mbit", q));
@@ -148,7 +145,8 @@ public class KernelLinkTests
     public async Task A_killed_run_leaves_namespaces_that_the_next_run_removes_with_their_daemons()
     {
         RequireKernelLinks();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        // Starting the run takes ~10 s; under a full parallel test run on a loaded machine it took over 50 s once.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(100));
         await using var run = new SlowRun();
         await run.StartAsync(cts.Token);
 
@@ -171,7 +169,8 @@ public class KernelLinkTests
     public async Task Ctrl_C_ends_the_run_after_removing_its_namespaces_links_and_daemons()
     {
         RequireKernelLinks();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(50));
+        // Starting the run takes ~10 s; under a full parallel test run on a loaded machine it took over 50 s once.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(100));
         await using var run = new SlowRun();
         await run.StartAsync(cts.Token);
 
@@ -205,4 +204,17 @@ public class KernelLinkTests
 public sealed class LocalDaemons
 {
     public const string Collection = "local daemons";
+
+    /// <summary>The driver ran on <paramref name="links"/> (and its report says so) one trial that failed nowhere and
+    /// completed <paramref name="completed"/> fetches; returns that trial.</summary>
+    public static TrialResult AssertSingleRun(DaemonDriver driver, ExperimentOutput output, LinkModel links, int completed)
+    {
+        Assert.Equal(links, driver.Links);
+        var note = links == LinkModel.Kernel ? "links kernel:" : "links shell:";
+        Assert.Contains(output.Result.Notes, n => n.StartsWith(note, StringComparison.Ordinal));
+        var run = Assert.Single(output.Result.Runs);
+        Assert.Null(run.Failure);
+        Assert.Equal(completed, run.Completed);
+        return run;
+    }
 }

@@ -46,11 +46,7 @@ public class LocalDriverTests
         var driver = new DaemonDriver(new LocalLauncher(Shoal()), "local", LinkModel.Shell);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         var output = await driver.RunAsync(scenario, new ExperimentOptions { Strategies = ["shoal"], Traces = false }, null, cts.Token);
-        Assert.Equal(LinkModel.Shell, driver.Links);
-        Assert.Contains(output.Result.Notes, n => n.StartsWith("links shell:", StringComparison.Ordinal));
-        var run = Assert.Single(output.Result.Runs);
-        Assert.Null(run.Failure);
-        Assert.Equal(2, run.Completed);
+        var run = LocalDaemons.AssertSingleRun(driver, output, LinkModel.Shell, completed: 2);
         const double capped = 4.0 * 1024 * 1024 / (20e6 / 8);
         foreach (var n in run.Nodes.Where(n => n.Role == "leecher"))
         {

@@ -172,7 +172,7 @@ public sealed partial class BitswapEngine
             if (_shoalSuperSeeding)
             {
                 // A seeder holds it back for a while; a leecher does not (it may be the block's only holder).
-                var until = t.QueuedAt + BitswapDefaults.ShoalMaxDeferral;
+                var until = t.QueuedAt + ShoalBusyDeferral;
                 if (_now >= until)
                 {
                     fresh = t;
@@ -194,9 +194,14 @@ public sealed partial class BitswapEngine
     private double _shoalMoveMean = BitswapDefaults.ShoalInitialMoveTime.TotalSeconds;
     private double _shoalMoveDeviation = BitswapDefaults.ShoalInitialMoveTime.TotalSeconds / 2;
 
-    /// <summary>How long an idle seeder keeps an already-uploaded block back: most moves arrive by then.</summary>
+    /// <summary>How long an idle seeder (real hosts) keeps an already-uploaded block back: most moves arrive by then.</summary>
     private TimeSpan ShoalMoveWait
-        => TimeSpan.FromSeconds(Math.Min(_shoalMoveMean + 2 * _shoalMoveDeviation, BitswapDefaults.ShoalMaxDeferral.TotalSeconds));
+        => TimeSpan.FromSeconds(Math.Min(_shoalMoveMean + 2 * _shoalMoveDeviation, BitswapDefaults.ShoalMaxLearnedMoveWait.TotalSeconds));
+
+    /// <summary>How long a busy seeder keeps an already-uploaded block behind fresh ones: <see cref="BitswapDefaults.ShoalMaxDeferral"/>,
+    /// or on real hosts the learned move time when moves take longer than that (slow links).</summary>
+    private TimeSpan ShoalBusyDeferral
+        => Options.ShoalIdleWaitsForMoves && ShoalMoveWait > BitswapDefaults.ShoalMaxDeferral ? ShoalMoveWait : BitswapDefaults.ShoalMaxDeferral;
 
     /// <summary>A cancel arrived: if it withdraws a block we held back because we had uploaded it, it is a client moving
     /// its want to the block's holder; how long after our upload that happened is learned.</summary>
@@ -204,7 +209,7 @@ public sealed partial class BitswapEngine
     {
         if (!ledger.Pending.TryGetValue(cid, out var task) || task.Kind != ServerTaskKind.SendBlock) return;
         if (!_shoalUploadedTo.TryGetValue(cid, out var up)) return;
-        double sample = Math.Min((_now - up.FirstAt).TotalSeconds, BitswapDefaults.ShoalMaxDeferral.TotalSeconds);
+        double sample = Math.Min((_now - up.FirstAt).TotalSeconds, BitswapDefaults.ShoalMaxLearnedMoveWait.TotalSeconds);
         _shoalMoveDeviation += MoveAlpha * (Math.Abs(sample - _shoalMoveMean) - _shoalMoveDeviation);
         _shoalMoveMean += MoveAlpha * (sample - _shoalMoveMean);
     }

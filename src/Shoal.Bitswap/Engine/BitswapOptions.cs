@@ -52,8 +52,10 @@ public sealed record BitswapOptions
 
     /// <summary>Shoal seeder: when fewer than two envelopes are in flight ("idle"), serve a block it already uploaded
     /// only once that upload is older than the time clients take to move such wants to the holder (learned from their
-    /// cancels), instead of at once. False in the simulator, where an envelope is in flight until its last byte
-    /// arrives; real hosts set it, since there an envelope counts as sent once the kernel buffers it.</summary>
+    /// cancels), instead of at once; while busy, hold such a block behind fresh ones for that learned time too when it
+    /// exceeds <see cref="BitswapDefaults.ShoalMaxDeferral"/> (slow links). False in the simulator, where an envelope is
+    /// in flight until its last byte arrives; real hosts set it, since there an envelope counts as sent once the kernel
+    /// buffers it.</summary>
     public bool ShoalIdleWaitsForMoves { get; init; }
 
     /// <summary>Host only: the node's upload rate for block messages (bytes per second, 0 = the network's own speed);

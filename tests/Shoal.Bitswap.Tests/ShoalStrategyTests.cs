@@ -496,6 +496,49 @@ public class ShoalStrategyTests
     }
 
     [Fact]
+    public void A_seeder_window_takes_first_the_blocks_this_node_ranks_first_to_ask_for()
+    {
+        var fetchers = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId("ranked-" + i)).ToArray();
+        var blocks = Enumerable.Range(0, 40).Select(i => Raw(5000, 300 + i)).ToArray();
+        var other = Raw(5000, 299);
+        for (int i = 0; i < fetchers.Length; i++)
+        {
+            var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal, i + 1), fetchers[i]);
+            var others = fetchers.Where((_, j) => j != i).ToArray();
+            d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+            foreach (var p in others)
+            {
+                // The other fetchers are fetching too (each asked us about a block); none holds any of ours.
+                d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
+                d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.Want(other.Cid, 1, WantType.Have, false)), d.Now);
+            }
+            long s = d.Engine.StartSession(d.Now);
+            d.Engine.AddSessionPeers(s, others.Prepend(Seeder).ToArray(), d.Now);
+            d.Engine.WantBlocks(s, blocks.Select(b => b.Cid).ToList(), d.Now);
+            d.Take();
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.MessageReceived(Seeder, Haves(blocks.Select(b => b.Cid).ToArray()), d.Now);
+            // The seeder had nothing for us before its HAVEs, so they are used at once (in message order); its window
+            // opens again when those blocks arrive, and then the rule chooses.
+            var first = WantBlocksTo(d.Take(), Seeder);
+            Assert.Equal(BitswapDefaults.ShoalInitialWindow, first.Count);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.MessageReceived(Seeder, CoreDriver.Blocks(blocks.Where(b => first.Contains(b.Cid)).ToArray()), d.Now);
+            d.Now += TimeSpan.FromMilliseconds(1);
+            d.Engine.Tick(d.Now);
+            var asked = WantBlocksTo(d.Take(), Seeder);
+            // The tree rule lets the two fetchers ranked first and second ask the seeder for each block; the window goes to
+            // the blocks for which this node ranks first (about ten of the forty here), so the seeder is not asked twice.
+            Assert.NotEmpty(asked);
+            foreach (var c in asked)
+            {
+                ulong mine = BitswapEngine.RendezvousScoreShoal(c, fetchers[i]);
+                Assert.All(others, p => Assert.True(BitswapEngine.RendezvousScoreShoal(c, p) < mine));
+            }
+        }
+    }
+
+    [Fact]
     public void The_cancel_of_a_subscription_waits_for_company_and_rides_with_the_next_want()
     {
         var d = new CoreDriver(Shoal);

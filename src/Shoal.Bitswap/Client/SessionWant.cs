@@ -73,6 +73,10 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
     /// <summary>Shoal: this node is among the peers that should fetch the block now (see ShoalTreeFanout).</summary>
     public bool ShoalTreeTurn;
 
+    /// <summary>Shoal: how many fetching peers lacking the block rank before this node for it (as of
+    /// <see cref="ShoalTreeHolders"/>); 0 when this node is the one every node expects to ask first.</summary>
+    public int ShoalTreeAbove;
+
     /// <summary>Shoal: when the number of holders last changed (the turn rule gives way after ShoalTreeWait).</summary>
     public TimeSpan ShoalTreeSince;
 }

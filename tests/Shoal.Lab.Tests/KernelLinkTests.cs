@@ -104,7 +104,7 @@ public class KernelLinkTests
             foreach (var a in new[] { Shoal(), "lab", "run", file, "--driver", "local", "--links", "kernel", "-s", "shoal", "--no-traces", "--out", Path.Combine(_dir.FullName, "out") })
                 psi.ArgumentList.Add(a);
             Cli = Process.Start(psi)!;
-            Cli.ErrorDataReceived += (_, _) => { };
+            Cli.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_errors) _errors.AppendLine(e.Data); };
             Cli.BeginErrorReadLine();
             while (await Cli.StandardOutput.ReadLineAsync(ct) is { } line)
             {
@@ -115,8 +115,26 @@ public class KernelLinkTests
             Assert.Matches("^[0-9a-f]{6}$", Tag);
             Daemons.AddRange(Enumerable.Range(0, 2).SelectMany(i => KernelNetwork.ProcessesIn($"{KernelNetwork.NamespacePrefix}{Tag}-n{i}")));
             Assert.Equal(2, Daemons.Count);
-            // Drain the rest so the child never blocks on a full pipe.
-            _ = Cli.StandardOutput.ReadToEndAsync(CancellationToken.None);
+            // Drain the rest so the child never blocks on a full pipe; kept for a failure message.
+            _rest = Cli.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        }
+
+        private Task<string>? _rest;
+        private readonly System.Text.StringBuilder _errors = new();
+
+        private string ErrorsSoFar() { lock (_errors) return _errors.ToString(); }
+
+        /// <summary>Waits for the CLI to exit; if it does not, fails with what it printed and which of its daemons still run.</summary>
+        public async Task WaitForExitAsync(CancellationToken ct)
+        {
+            try { await Cli.WaitForExitAsync(ct); }
+            catch (OperationCanceledException)
+            {
+                var alive = Daemons.Where(pid => { try { using var p = Process.GetProcessById(pid); return !p.HasExited; } catch (ArgumentException) { return false; } }).ToList();
+                Cli.Kill(entireProcessTree: true);
+                var printed = _rest is { } r && await Task.WhenAny(r, Task.Delay(5_000, CancellationToken.None)) == r ? r.Result : "(output not complete)";
+                Assert.Fail($"`shoal lab run` did not exit; daemons still running: [{string.Join(", ", alive)}]; it printed after fetching began:\n{printed}\nand on stderr:\n{ErrorsSoFar()}");
+            }
         }
 
         public void AssertDaemonsGone()
@@ -175,7 +193,7 @@ public class KernelLinkTests
         await run.StartAsync(cts.Token);
 
         using (var kill = Process.Start("kill", ["-INT", run.Cli.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) await kill.WaitForExitAsync(cts.Token);
-        await run.Cli.WaitForExitAsync(cts.Token);
+        await run.WaitForExitAsync(cts.Token);
         Assert.NotEqual(0, run.Cli.ExitCode); // interrupted, not finished
         Assert.Empty(KernelNetwork.Leftovers(run.Tag));
         Assert.False(File.Exists(Path.Combine(KernelNetwork.StateDirectory, run.Tag + ".lock")));

@@ -24,7 +24,7 @@ public static class MarkdownReport
         sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in r.Summaries)
         {
-            sb.AppendLine(Inv($"| {s.Trial} | {s.Strategy} | {s.Completed}/{s.Fetchers} | {F(s.P50)} | {F(s.P95)} | {F(s.Max)} | {s.TotalTime:0.000}{(s.Repetitions > 1 ? Inv($" ± {s.TotalTimeStdDev:0.000}") : "")} | {(s.RatioToBound is { } x ? Inv($"{x:0.00}×") : "—")} | {Quantity.FormatBytes(s.SeederUpload)} ({s.SeederCopies:0.00}) | {s.DuplicateRatio:0.00%} | {Quantity.FormatBytes(s.TotalTraffic)} | {s.Messages} |"));
+            sb.AppendLine(Inv($"| {s.Trial} | {s.Strategy} | {s.Completed}/{s.Fetchers} | {F(s.P50)} | {F(s.P95)} | {F(s.Max)} | {s.TotalTime:0.000}{(s.Repetitions > 1 ? Inv($" ± {s.TotalTimeStdDev:0.000}") : "")} | {(s.RatioToBound is { } x ? Inv($"{x:0.000}×") : "—")} | {Quantity.FormatBytes(s.SeederUpload)} ({s.SeederCopies:0.00}) | {s.DuplicateRatio:0.00%} | {Quantity.FormatBytes(s.TotalTraffic)} | {s.Messages} |"));
         }
         foreach (var s in r.Summaries.Where(s => s.Failure is not null)) sb.AppendLine().AppendLine($"- {s.Trial}: **{s.Failure}**");
         foreach (var n in r.Notes) sb.AppendLine().AppendLine($"- {n}");
@@ -93,7 +93,7 @@ public static class MarkdownReport
         {
             var x = a.Summaries.FirstOrDefault(s => s.Trial == name);
             var y = b.Summaries.FirstOrDefault(s => s.Trial == name);
-            sb.AppendLine(Inv($"| {name} | {F(x?.TotalTime)} | {F(y?.TotalTime)} | {(x is not null && y is not null && x.TotalTime > 0 ? Inv($"{y.TotalTime / x.TotalTime:0.00}×") : "—")} | {F(x?.P50)} | {F(y?.P50)} | {F(x?.RatioToBound, "0.00")} | {F(y?.RatioToBound, "0.00")} | {P(x?.DuplicateRatio)} | {P(y?.DuplicateRatio)} | {F(x?.SeederCopies, "0.00")} | {F(y?.SeederCopies, "0.00")} |"));
+            sb.AppendLine(Inv($"| {name} | {F(x?.TotalTime)} | {F(y?.TotalTime)} | {(x is not null && y is not null && x.TotalTime > 0 ? Inv($"{y.TotalTime / x.TotalTime:0.00}×") : "—")} | {F(x?.P50)} | {F(y?.P50)} | {F(x?.RatioToBound, "0.000")} | {F(y?.RatioToBound, "0.000")} | {P(x?.DuplicateRatio)} | {P(y?.DuplicateRatio)} | {F(x?.SeederCopies, "0.00")} | {F(y?.SeederCopies, "0.00")} |"));
         }
         return sb.ToString();
     }

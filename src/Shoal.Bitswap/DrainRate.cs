@@ -12,9 +12,11 @@ internal struct DrainRate(TimeProvider time)
     /// <summary>Readings closer than this say little about the rate (the timer's grain is ~1 ms).</summary>
     private static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(0.5);
 
-    /// <summary>Weight of the newest reading in the running rate: the rate follows a link that other flows start or stop
-    /// sharing within a few readings, and one reading taken in a burst does not swing it.</summary>
-    private const double NewWeight = 0.5;
+    /// <summary>Weight of a slower reading in the running rate: the rate comes down over several readings when other flows
+    /// start sharing the link, while one slow reading (the receiver paused) barely moves it. A faster reading is taken at
+    /// once: sleeping too long leaves the link idle (on loopback, a guess lowered by one pause slept whole milliseconds
+    /// while the socket drained in microseconds), sleeping too little only costs a look more.</summary>
+    private const double SlowerWeight = 0.125;
 
     private long _left = -1;
     private long _at;
@@ -39,7 +41,7 @@ internal struct DrainRate(TimeProvider time)
         if (left > _left)
         {
             double rate = (left - _left) / elapsed.TotalSeconds;
-            _bytesPerSecond = _bytesPerSecond <= 0 ? rate : (1 - NewWeight) * _bytesPerSecond + NewWeight * rate;
+            _bytesPerSecond = rate >= _bytesPerSecond ? rate : (1 - SlowerWeight) * _bytesPerSecond + SlowerWeight * rate;
         }
         // A reading with nothing leaving (the socket was idle, or the link stalled) keeps the rate: the wait it gives is
         // capped, and the next bytes that leave measure the link again.

@@ -135,14 +135,17 @@ public sealed class SendQueueTests
         Assert.Equal(min, drain.TimeFor(0, min, max, 0.75));
 
         clock.Advance(TimeSpan.FromMilliseconds(10));
-        drain.Observe(new SendQueueState(1_000_000, 960_000)); // 30 kB in 10 ms: the running rate moves halfway, to 2 MB/s
-        Assert.Equal(2_000_000, drain.BytesPerSecond, 1);
+        drain.Observe(new SendQueueState(1_000_000, 960_000)); // 30 kB in 10 ms: faster, taken at once
+        Assert.Equal(3_000_000, drain.BytesPerSecond, 1);
         clock.Advance(TimeSpan.FromMilliseconds(10));
         drain.Observe(new SendQueueState(1_000_000, 960_000)); // nothing left meanwhile: the rate stays
-        Assert.Equal(2_000_000, drain.BytesPerSecond, 1);
+        Assert.Equal(3_000_000, drain.BytesPerSecond, 1);
+        clock.Advance(TimeSpan.FromMilliseconds(10));
+        drain.Observe(new SendQueueState(1_000_000, 950_000)); // 10 kB in 10 ms: slower, the rate comes down an eighth of the way
+        Assert.Equal(2_750_000, drain.BytesPerSecond, 1);
         clock.Advance(TimeSpan.FromMilliseconds(10));
         drain.Observe(new SendQueueState(5_000, 0)); // a new connection: counts start over, the rate stays
-        Assert.Equal(2_000_000, drain.BytesPerSecond, 1);
+        Assert.Equal(2_750_000, drain.BytesPerSecond, 1);
     }
 
     private sealed class SteppedClock : TimeProvider

@@ -118,9 +118,7 @@ public class RealNetworkTests
         var d = new CoreDriver(options);
         var blocks = Enumerable.Range(0, 48).Select(i => Raw(256 * 1024, 100 + i)).ToList();
         d.Engine.PeerConnected(S, BitswapProtocolVersion.V120, d.Now);
-        long session = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(session, [S], d.Now);
-        d.Engine.WantBlocks(session, blocks.Select(b => b.Cid).ToList(), d.Now);
+        long session = d.StartFetch([S], blocks.Select(b => b.Cid).ToList());
         var presences = new BitswapMessage();
         foreach (var b in blocks) presences.BlockPresences.Add(new BlockPresence(b.Cid, BlockPresenceType.Have));
         d.Now += TimeSpan.FromMilliseconds(5);

@@ -33,9 +33,7 @@ public class ShoalStrategyTests
         var d = new CoreDriver(Shoal);
         var x = Raw(5000, 1);
         d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [Seeder], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        long s = d.StartFetch([Seeder], [x.Cid]);
         var entries = CoreDriver.EntriesTo(d.Take(), Seeder).Where(e => e.Cid == x.Cid).ToList();
         var have = Assert.Single(entries);
         Assert.Equal(WantType.Have, have.WantType);
@@ -52,9 +50,7 @@ public class ShoalStrategyTests
         d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
         // The leecher fetches too (it asks us about x), the seeder never asks for anything.
         d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [Seeder, Leecher], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid, y.Cid], d.Now);
+        long s = d.StartFetch([Seeder, Leecher], [x.Cid, y.Cid]);
         d.Take();
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.MessageReceived(Leecher, Haves(x.Cid), d.Now);
@@ -74,9 +70,7 @@ public class ShoalStrategyTests
         d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
         d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
         d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [Seeder, Leecher], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        long s = d.StartFetch([Seeder, Leecher], [x.Cid]);
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.MessageReceived(Seeder, Haves(x.Cid), d.Now);
         d.Now += TimeSpan.FromMilliseconds(5);
@@ -97,9 +91,7 @@ public class ShoalStrategyTests
         var d = new CoreDriver(Shoal);
         var blocks = Enumerable.Range(0, 3 * BitswapDefaults.ShoalInitialWindow).Select(i => Raw(5000, 100 + i)).ToList();
         d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [Seeder], d.Now);
-        d.Engine.WantBlocks(s, blocks.Select(b => b.Cid).ToList(), d.Now);
+        long s = d.StartFetch([Seeder], blocks.Select(b => b.Cid).ToList());
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.MessageReceived(Seeder, Haves(blocks.Select(b => b.Cid).ToArray()), d.Now);
         d.Now += TimeSpan.FromMilliseconds(5);
@@ -263,9 +255,7 @@ public class ShoalStrategyTests
         var d = new CoreDriver(Shoal);
         var x = Raw(5000, 7);
         d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [P1], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        long s = d.StartFetch([P1], [x.Cid]);
         d.Take();
         // P1 dropped our subscription (a full ledger) and never answers; a new peer connects meanwhile.
         d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
@@ -308,9 +298,7 @@ public class ShoalStrategyTests
             var d = new CoreDriver(BitswapOptions.For(BitswapStrategy.Shoal, seed));
             d.Engine.PeerConnected(s1, BitswapProtocolVersion.V120, d.Now);
             d.Engine.PeerConnected(s2, BitswapProtocolVersion.V120, d.Now);
-            long s = d.Engine.StartSession(d.Now);
-            d.Engine.AddSessionPeers(s, [s1, s2], d.Now);
-            d.Engine.WantBlocks(s, cids, d.Now);
+            long s = d.StartFetch([s1, s2], cids);
             d.Take();
             d.Now += TimeSpan.FromMilliseconds(5);
             var order = cids.ToArray();
@@ -469,9 +457,7 @@ public class ShoalStrategyTests
                 var about = p.Equals(holder) ? other.Cid : x.Cid;
                 d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.Want(about, 1, WantType.Have, false)), d.Now);
             }
-            long s = d.Engine.StartSession(d.Now);
-            d.Engine.AddSessionPeers(s, peers, d.Now);
-            d.Engine.WantBlocks(s, filler.Select(b => b.Cid).Append(x.Cid).ToList(), d.Now);
+            long s = d.StartFetch(peers, filler.Select(b => b.Cid).Append(x.Cid).ToList());
             d.Take();
             // The holder fills our window with the filler blocks (it was idle for us, so they go at once), then says it
             // has x too; the filler blocks arrive and open the window.
@@ -512,9 +498,7 @@ public class ShoalStrategyTests
                 d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
                 d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.Want(other.Cid, 1, WantType.Have, false)), d.Now);
             }
-            long s = d.Engine.StartSession(d.Now);
-            d.Engine.AddSessionPeers(s, others.Prepend(Seeder).ToArray(), d.Now);
-            d.Engine.WantBlocks(s, blocks.Select(b => b.Cid).ToList(), d.Now);
+            long s = d.StartFetch(others.Prepend(Seeder).ToArray(), blocks.Select(b => b.Cid).ToList());
             d.Take();
             d.Now += TimeSpan.FromMilliseconds(5);
             d.Engine.MessageReceived(Seeder, Haves(blocks.Select(b => b.Cid).ToArray()), d.Now);
@@ -547,9 +531,7 @@ public class ShoalStrategyTests
         var z = Raw(5000, 62);
         d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
         d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [P1, P2], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid, y.Cid], d.Now);
+        long s = d.StartFetch([P1, P2], [x.Cid, y.Cid]);
         d.Take();
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);

@@ -19,6 +19,15 @@ internal sealed class CoreDriver
     public MemoryBlockLookup Store { get; }
     public TimeSpan Now { get; set; }
 
+    /// <summary>Starts a session with <paramref name="peers"/> and asks it for <paramref name="cids"/>; returns its id.</summary>
+    public long StartFetch(IEnumerable<PeerId> peers, IReadOnlyList<Cid> cids)
+    {
+        long session = Engine.StartSession(Now);
+        Engine.AddSessionPeers(session, peers, Now);
+        Engine.WantBlocks(session, cids, Now);
+        return session;
+    }
+
     /// <summary>Every action since the last <see cref="Take"/>.</summary>
     public List<BitswapAction> Take()
     {

@@ -513,17 +513,15 @@ public sealed partial class BitswapEngine
     private void FlushOutbox(PeerState p)
     {
         if (p.Outbox.Count == 0) return;
-        if (!p.OutboxUrgent && p.OutboxLazy && _now < p.OutboxLazySince + Options.ShoalCancelDelay)
-        {
-            // Only cancels of want-have subscriptions: they wait for company (a later want or cancel to this peer).
-            p.FlushTimer ??= new CoreTimer(t => FlushOutbox(p));
-            _timers.ScheduleNoLater(p.FlushTimer, p.OutboxLazySince + Options.ShoalCancelDelay);
-            return;
-        }
-        if (_now < p.NextSendAllowed)
+        // Only cancels of want-have subscriptions wait for company (a later want or cancel to this peer); anything
+        // waits for the per-peer send spacing.
+        TimeSpan? due = !p.OutboxUrgent && p.OutboxLazy && _now < p.OutboxLazySince + Options.ShoalCancelDelay
+            ? p.OutboxLazySince + Options.ShoalCancelDelay
+            : _now < p.NextSendAllowed ? p.NextSendAllowed : null;
+        if (due is { } at)
         {
             p.FlushTimer ??= new CoreTimer(t => FlushOutbox(p));
-            _timers.ScheduleNoLater(p.FlushTimer, p.NextSendAllowed);
+            _timers.ScheduleNoLater(p.FlushTimer, at);
             return;
         }
         var entries = p.Outbox.Entries;

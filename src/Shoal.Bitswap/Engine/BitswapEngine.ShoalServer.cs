@@ -201,7 +201,7 @@ public sealed partial class BitswapEngine
     /// <summary>How long a busy seeder keeps an already-uploaded block behind fresh ones: <see cref="BitswapDefaults.ShoalMaxDeferral"/>,
     /// or on real hosts the learned move time when moves take longer than that (slow links).</summary>
     private TimeSpan ShoalBusyDeferral
-        => Options.ShoalIdleWaitsForMoves && ShoalMoveWait > BitswapDefaults.ShoalMaxDeferral ? ShoalMoveWait : BitswapDefaults.ShoalMaxDeferral;
+        => Options.ShoalIdleWaitsForMoves && ShoalMoveWait is var learned && learned > BitswapDefaults.ShoalMaxDeferral ? learned : BitswapDefaults.ShoalMaxDeferral;
 
     /// <summary>A cancel arrived: if it withdraws a block we held back because we had uploaded it, it is a client moving
     /// its want to the block's holder; how long after our upload that happened is learned.</summary>

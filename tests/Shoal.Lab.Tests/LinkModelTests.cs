@@ -125,6 +125,37 @@ public class LinkModelTests
     }
 
     [Fact]
+    public void Small_control_messages_take_capacity_on_a_full_link()
+    {
+        // A 10 MB block message fills node 1's 100 Mbit downlink (0.8 s); meanwhile node 2 sends 250 control messages of
+        // 4000 bytes into that downlink (1 MB, 0.08 s of it): the block arrives that much later.
+        var net = new Net([100 * Mbit, 100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit, 100 * Mbit], rtt: "0ms");
+        net.Send(0, 1, 10_000_000);
+        net.Network.Settle();
+        for (var i = 0; i < 250; i++)
+        {
+            var at = (i + 1) * 1_000_000L; // one per virtual millisecond, all within the block's 0.8 s
+            net.Events.At(at, () => net.Send(2, 1, 4000));
+        }
+        net.Run();
+        Assert.Equal(0.88, net.At(0, 1), 3);
+        Assert.Equal(250 * 4000, net.Network.ChargedSmallBytes); // on node 1's downlink only: node 2's uplink was idle
+    }
+
+    [Fact]
+    public void Small_control_messages_on_links_with_spare_capacity_cost_nothing()
+    {
+        // The block message is limited by node 0's 50 Mbit uplink, so node 1's 100 Mbit downlink has room for the control bytes.
+        var net = new Net([50 * Mbit, 100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit, 100 * Mbit], rtt: "0ms");
+        net.Send(0, 1, 5_000_000);
+        net.Network.Settle();
+        for (var i = 0; i < 250; i++) net.Events.At((i + 1) * 1_000_000L, () => net.Send(2, 1, 4000));
+        net.Run();
+        Assert.Equal(0.8, net.At(0, 1), 3);
+        Assert.Equal(0, net.Network.ChargedSmallBytes);
+    }
+
+    [Fact]
     public void With_a_rate_update_interval_one_transfer_still_takes_size_over_bandwidth_plus_latency()
     {
         var net = new Net([100 * Mbit, 100 * Mbit], [100 * Mbit, 100 * Mbit], rtt: "20ms", rateUpdateIntervalNs: 50_000);

@@ -51,6 +51,14 @@ internal sealed class FinishQueue
         if (last > 0) SiftDown(0);
     }
 
+    /// <summary>Replaces the first entry by another that is not earlier (a transmission whose finish moved later).</summary>
+    public void ReplaceFirst(SimFlow flow, long finishNs)
+    {
+        var c = flow.Connection;
+        _items[0] = new Entry(finishNs, c.From, c.To, c.Lane, flow);
+        SiftDown(0);
+    }
+
     private void SiftDown(int index)
     {
         var items = _items;

@@ -5,12 +5,14 @@ namespace Shoal.Lab.Simulation;
 /// capacity) and the receiver's downlink; concurrent transmissions share each link max-min fairly (progressive
 /// filling, recomputed whenever a transmission starts or ends), then arrive one-way latency later. Messages on
 /// one connection go one after another. Small control messages do not queue behind bulk data (they travel in
-/// their own stream frames) and take latency plus their serialization time. Loss is modelled as TCP's
+/// their own stream frames) and take latency plus their serialization time; their bytes still take capacity on
+/// every link that runs full (see <see cref="ChargeSmallMessage"/>). Loss is modelled as TCP's
 /// throughput limit (Mathis: MSS/RTT·1.22/√p) on each connection. Single-threaded and deterministic.
 /// </summary>
 public sealed class FluidNetwork
 {
-    /// <summary>Messages up to this size are control traffic that bypasses bulk queues: a want list or presence batch fits.</summary>
+    /// <summary>Messages up to this size are control traffic that bypasses bulk queues (a want list or presence batch fits):
+    /// they start no transmission of their own, and their bytes are charged to the transmissions of full links.</summary>
     public const int SmallMessageBytes = 4 * 1024;
 
     /// <summary>TCP maximum segment size used for the loss throughput limit and per-packet overhead.</summary>
@@ -78,6 +80,7 @@ public sealed class FluidNetwork
             var serialization = (long)Math.Ceiling(message.WireBytes / Math.Min(_up[message.From].Capacity, _down[message.To].Capacity) * VirtualClock.NanosPerSecond);
             var at = Math.Max(_events.Now + c.LatencyNs + serialization + Jitter(c), c.LastSmallDeliveryNs);
             c.LastSmallDeliveryNs = at;
+            ChargeSmallMessage(c, message.WireBytes);
             _events.At(at, () => Deliver(message));
             if (message.OnTransmitted is { } sent) _events.At(_events.Now + serialization, sent);
             return;
@@ -135,6 +138,46 @@ public sealed class FluidNetwork
 
     private long _lastRecomputeNs = long.MinValue / 2;
     private bool _recomputePending;
+
+    /// <summary>Control bytes carried on the links of full transmissions (for the tests and reports).</summary>
+    public double ChargedSmallBytes { get; private set; }
+
+    /// <summary>
+    /// A small message's bytes cross its connection's links like any others. On a link that runs full, the transmissions
+    /// it limits (max-min bottleneck: the link is full and none of its transmissions runs faster) carry them, pro rata to
+    /// their rates, so they finish later by the message's time on that link; a link with spare capacity carries them in
+    /// that spare (nothing is charged). Rates are left as they are: the next fair-share computation starts from the
+    /// bytes left.
+    /// </summary>
+    private void ChargeSmallMessage(SimConnection c, long bytes)
+    {
+        var now = _events.Now;
+        var charged = false;
+        foreach (var link in c.Path)
+        {
+            var flows = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(link.Flows);
+            double total = 0, top = 0;
+            foreach (var f in flows)
+            {
+                total += f.Rate;
+                if (f.Rate > top) top = f.Rate;
+            }
+            if (top <= 0 || total < link.Capacity * (1 - 1e-9)) continue;
+            var limited = 0.0;
+            foreach (var f in flows) if (f.Rate >= top * (1 - 1e-9)) limited += f.Rate;
+            ChargedSmallBytes += bytes;
+            foreach (var f in flows)
+            {
+                if (f.Rate < top * (1 - 1e-9)) continue;
+                f.RemainingBytes = RemainingAt(f, now) + bytes * (f.Rate / limited);
+                f.UpdatedNs = now;
+                f.FinishNs = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+                charged = true;
+            }
+        }
+        // Their queue entries are now early: the wake re-queues a transmission whose finish moved when it reaches it.
+        if (charged && !_dirty) ScheduleWake();
+    }
 
     private SimLink NewLink(string name, double capacity)
     {
@@ -387,12 +430,20 @@ public sealed class FluidNetwork
     /// <summary>Arms one event at the earliest finish (unless one is already armed for that instant).</summary>
     private void ScheduleWake()
     {
-        while (_finishes.TryPeek(out var f, out var finish) && (f.FinishNs != finish || f.ActiveIndex < 0)) _finishes.Dequeue();
+        while (_finishes.TryPeek(out var f, out var finish) && (f.FinishNs != finish || f.ActiveIndex < 0)) RequeueOrDrop(f, finish);
         if (!_finishes.TryPeek(out _, out var nextFinish)) { _scheduledWakeNs = long.MaxValue; _wakeGeneration++; return; }
         if (nextFinish == _scheduledWakeNs) return;
         _scheduledWakeNs = nextFinish;
         var generation = ++_wakeGeneration;
         _events.At(nextFinish, () => { if (generation == _wakeGeneration) { _scheduledWakeNs = long.MaxValue; Wake(); } });
+    }
+
+    /// <summary>Takes the queue's first entry off; a transmission still running whose finish a small message moved later
+    /// goes back in at its new finish (entries of an older rate or of a finished transmission are dropped).</summary>
+    private void RequeueOrDrop(SimFlow f, long finish)
+    {
+        if (f.ActiveIndex >= 0 && f.FinishNs > finish && f.FinishNs != long.MaxValue) _finishes.ReplaceFirst(f, f.FinishNs);
+        else _finishes.Dequeue();
     }
 
     private readonly List<SimFlow> _done = [];
@@ -404,8 +455,8 @@ public sealed class FluidNetwork
         // Finishes come out ordered by (time, from, to, lane): equal-time completions run in a stable order.
         while (_finishes.TryPeek(out var f, out var finish) && finish <= now)
         {
-            _finishes.Dequeue();
-            if (f.FinishNs == finish && f.ActiveIndex >= 0) _done.Add(f);
+            if (f.FinishNs == finish && f.ActiveIndex >= 0) { _finishes.Dequeue(); _done.Add(f); }
+            else RequeueOrDrop(f, finish);
         }
         if (_done.Count == 0) { MarkDirty(); return; }
         var done = _done.ToArray();

@@ -614,4 +614,112 @@ public class ShoalStrategyTests
         Assert.Contains(CoreDriver.MessagesTo(actions, P3).SelectMany(m => m.BlockPresences), p => p.Cid == x.Cid && p.Type == BlockPresenceType.Have);
         Assert.DoesNotContain(CoreDriver.EntriesTo(actions, P3), e => e.Cancel && e.Cid == x.Cid);
     }
+
+    [Fact]
+    public void A_peer_that_never_asked_us_and_has_the_root_is_taken_to_hold_the_whole_dag_until_it_says_dont_have()
+    {
+        // Root -> 5 inner nodes -> 40 leaves.
+        var dag = TestDags.Import(TestDags.RandomBytes(40 * 1000, 70), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
+        var all = dag.Blocks.ToDictionary(x => x.Cid);
+        var rootLinks = new List<Cid>();
+        DagPbLinkExtractor.Instance.GetLinks(all[dag.Root], rootLinks);
+        var d = new CoreDriver(Shoal);
+        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.FetchDag(dag.Root, DagPbLinkExtractor.Instance, d.Now);
+        // The leecher fetches the same DAG (it asks us about the root); the seeder never asks for anything.
+        d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(dag.Root, 1, WantType.Have, false)), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Seeder, Haves(dag.Root), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        Assert.Equal([dag.Root], WantBlocksTo(d.Take(), Seeder));
+
+        // The root arrives: the seeder said HAVE for it, so it is not asked whether it has the children (no want-haves,
+        // no HAVE answers taking its uplink); it is asked for them. The leecher subscribes to every child.
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Seeder, CoreDriver.Blocks(all[dag.Root]), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var actions = d.Take();
+        Assert.DoesNotContain(CoreDriver.EntriesTo(actions, Seeder), e => !e.Cancel && e.WantType == WantType.Have);
+        var asked = WantBlocksTo(actions, Seeder);
+        Assert.NotEmpty(asked);
+        Assert.All(asked, c => Assert.Contains(c, rootLinks));
+        Assert.Equal(rootLinks.Order().ToList(),
+            CoreDriver.EntriesTo(actions, Leecher).Where(e => !e.Cancel && e.WantType == WantType.Have).Select(e => e.Cid).Order().ToList());
+
+        // The seeder says DONT_HAVE for one of them: the guess was wrong, the children not asked for go to it as want-haves
+        // (one may be asked for at once instead: it came from the seeder's block, see the parent rule).
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(Seeder, CoreDriver.Presence(asked[0], BlockPresenceType.DontHave), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.Tick(d.Now);
+        var haves = CoreDriver.EntriesTo(d.Take(), Seeder).Where(e => !e.Cancel && e.WantType == WantType.Have).Select(e => e.Cid).ToList();
+        Assert.NotEmpty(haves);
+        Assert.All(haves, c => Assert.Contains(c, rootLinks.Except(asked)));
+    }
+
+    [Fact]
+    public void Want_blocks_a_seeder_reports_queued_for_us_leave_room_for_more_in_our_window_there()
+    {
+        var blocks = Enumerable.Range(0, 12).Select(i => Raw(5000, 80 + i)).ToList();
+        var cids = blocks.Select(b => b.Cid).ToList();
+
+        // The same fetch twice; the seeder's first block says it has nothing queued for us, or two blocks' worth and more.
+        List<Cid> NewWantsAfterFirstBlock(int pendingBytes)
+        {
+            var d = new CoreDriver(Shoal);
+            d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
+            d.StartFetch([Seeder], cids);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.MessageReceived(Seeder, Haves([.. cids]), d.Now);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.Tick(d.Now);
+            var first = WantBlocksTo(d.Take(), Seeder);
+            Assert.Equal(BitswapDefaults.ShoalInitialWindow, first.Count);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            var answer = CoreDriver.Blocks(blocks.First(b => b.Cid == first[0]));
+            answer.PendingBytes = pendingBytes;
+            d.Engine.MessageReceived(Seeder, answer, d.Now);
+            d.Now += TimeSpan.FromMilliseconds(5);
+            d.Engine.Tick(d.Now);
+            return WantBlocksTo(d.Take(), Seeder);
+        }
+
+        var plain = NewWantsAfterFirstBlock(0);
+        var queued = NewWantsAfterFirstBlock(10 * 1024 * 1024);
+        Assert.InRange(queued.Count, plain.Count + 1, plain.Count + BitswapDefaults.ShoalSeederQueuedAllowance);
+    }
+
+    [Fact]
+    public void A_seeder_with_nothing_fresh_left_serves_handed_over_copies_to_more_than_two_peers_at_once()
+    {
+        var d = new CoreDriver(Shoal);
+        var xs = Enumerable.Range(0, 4).Select(i => Raw(300_000, 90 + i)).ToList();
+        foreach (var x in xs) d.Store.Put(x);
+        var holders = Enumerable.Range(0, xs.Count).Select(i => SimNet.MakePeerId("holder-" + i)).ToList();
+        var askers = Enumerable.Range(0, xs.Count).Select(i => SimNet.MakePeerId("asker-" + i)).ToList();
+        foreach (var p in holders.Concat(askers)) d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
+
+        // Every block goes out once, and each first copy is written.
+        for (int i = 0; i < xs.Count; i++)
+        {
+            d.Engine.MessageReceived(holders[i], CoreDriver.Wants(WantlistEntry.Want(xs[i].Cid, 1, WantType.Block, true)), d.Now);
+            var sent = d.Take().OfType<SendMessage>().Single(m => m.Peer.Equals(holders[i]));
+            d.Engine.MessageSent(holders[i], sent.ServerWork, d.Now);
+        }
+
+        // One more peer asks for each block (too few per block to count as a star): held back for the hand-over grace.
+        for (int i = 0; i < xs.Count; i++)
+            d.Engine.MessageReceived(askers[i], CoreDriver.Wants(WantlistEntry.Want(xs[i].Cid, 1, WantType.Block, true)), d.Now);
+        Assert.Empty(askers.SelectMany(a => BlocksSentTo(d.Take(), a)));
+
+        // Grace over, nothing fresh asked for since: the transfer is draining, and the idle seeder serves all four at
+        // once instead of two at a time.
+        d.Now += BitswapDefaults.ShoalHandOverGrace + BitswapDefaults.ShoalDrainQuiet;
+        d.Engine.Tick(d.Now);
+        var served = d.Take();
+        Assert.Equal(xs.Count, askers.Count(a => BlocksSentTo(served, a).Count == 1));
+    }
 }

@@ -16,7 +16,7 @@ public class DefinitionTests
         Assert.True(image.PartSizes.Count > 1);
         Assert.All(s.Cluster.Groups, g => Assert.Equal(1e9 / 8, g.UplinkBytesPerSecond));
         Assert.Equal(TimeSpan.FromMilliseconds(5), s.Cluster.LinkBetween("lan", "lan")!.RoundTrip);
-        Assert.Equal(["bitswap-1.1", "bitswap-1.2", "shoal", "registry"], s.Peers.Select(p => p.Strategy));
+        Assert.Equal(["bitswap-1.1", "bitswap-1.2", "shoal", "registry", "ideal"], s.Peers.Select(p => p.Strategy));
     }
 
     [Theory]

@@ -24,6 +24,10 @@ internal sealed class ClientSession(long id, ILinkExtractor? links, TimeSpan now
     /// <summary>Wants needing a send decision at the end of the current input.</summary>
     public readonly List<SessionWant> Pending = [];
 
+    /// <summary>Shoal: peers presumed to hold every block of this DAG (a peer that never asked us anything said HAVE for
+    /// the root), with the wants presumed of each (HAVE recorded without a want-have; a real HAVE confirms one).</summary>
+    public readonly Dictionary<PeerId, HashSet<Cid>> ShoalPresumed = [];
+
     /// <summary>Shoal: wants waiting for a peer with room in its window, in fetch order.</summary>
     public readonly List<SessionWant> Unassigned = [];
 

@@ -144,6 +144,11 @@ public static class BitswapDefaults
     /// 2.837 s, 2 → 2.806 s, 4 → 2.832 s; without the rule 2.876 s.</summary>
     public const int ShoalTreeFanout = 2;
 
+    /// <summary>Shoal client: at a seeder, at most this many of the want-blocks it reports queued for us (pendingBytes)
+    /// leave our window there open (see CountedWantBlocksShoal): the window's minimum, so a leecher keeps at most twice
+    /// its usual share of seeder slots.</summary>
+    public const int ShoalSeederQueuedAllowance = 2;
+
     /// <summary>Shoal client: a peer not in a block's tree turn asks for it anyway once its number of holders has not
     /// changed for this long (the peers ranked first may not be fetching it at all). image-32, seeds 42/1/2/3 (mean):
     /// 30 ms 2.842 s, 50 ms 2.842 s, 100 ms 2.823 s, 200 ms 2.829 s: giving way early brings the star back.</summary>
@@ -191,6 +196,17 @@ public static class BitswapDefaults
     /// would serve them all at once (a star sharing its uplink), and the idle seeder's upload spreads it sooner
     /// (image-32, seeds 42/1/2/3: 2.99 s mean with the grace for every block, 2.87 s with this exception).</summary>
     public const int ShoalStarAskers = 4;
+
+    /// <summary>Shoal seeder: after this long without a fresh block to start (every block asked for is out), the
+    /// transfer is draining and <see cref="ShoalDrainEnvelopes"/> apply. In the busy phase a fresh request comes every
+    /// ~2 ms (a 256 KiB block's time at 1 Gbit/s), so 10 ms of none means none are left.</summary>
+    public static readonly TimeSpan ShoalDrainQuiet = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>Shoal seeder: envelopes in flight for handed-over second copies while draining (two otherwise): the last
+    /// blocks reach their last leechers from the idle seeder as well as from their first holders, whose uplinks are
+    /// shared by dozens of envelopes. image-32 (seeds 42/1/2/3): 16 -> 2.825/2.831/2.861/2.835 s against 2.835/2.843/
+    /// 2.882/2.871 s with two; 64 -> 2.846/2.855 s (seeds 42/1; the seeder's copies compete with each other).</summary>
+    public const int ShoalDrainEnvelopes = 16;
 
     /// <summary>Shoal server: queued answers looked at to find a presence answer or a fresh block (bounds the work
     /// per envelope when a peer queues many wants).</summary>

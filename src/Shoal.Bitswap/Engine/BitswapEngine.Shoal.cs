@@ -39,7 +39,11 @@ public sealed partial class BitswapEngine
             {
                 w.ShoalRank = _random.Next();
                 w.ShoalKey = StableKeyShoal(w.Cid.Bytes.Span);
-                foreach (var p in s.Peers) AskPresenceShoal(s, w, p);
+                foreach (var p in s.Peers)
+                {
+                    if (s.ShoalPresumed.TryGetValue(p.Id, out var presumed)) PresumeShoal(s, w, p, presumed);
+                    else AskPresenceShoal(s, w, p);
+                }
             }
             if (w.SentTo is null) QueueUnassignedShoal(s, w);
         }
@@ -80,6 +84,8 @@ public sealed partial class BitswapEngine
             if (!s.Wants.TryGetValue(cid, out var w)) continue;
             if (!s.PeerSet.Contains(p.Id)) AddPeerToSession(s, p);
             SetPresence(s, w, p.Id, Presence.Have);
+            if (s.ShoalPresumed.TryGetValue(p.Id, out var presumedOf)) presumedOf.Remove(cid);
+            else if (w.Depth == 0 && !p.ShoalAskedUs) StartPresumingShoal(s, p);
             w.Exhausted = false;
             if (w.New) continue; // goes through the pool with its batch
             if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && p.ShoalAskedUs)
@@ -111,6 +117,39 @@ public sealed partial class BitswapEngine
             if (!s.Wants.TryGetValue(cid, out var w)) continue;
             SetPresence(s, w, p.Id, Presence.DontHave);
             if (ReferenceEquals(w.SentTo, p)) UnassignShoal(s, w, p, cancel: false);
+            StopPresumingShoal(s, p);
+        }
+    }
+
+    /// <summary>Peer <paramref name="p"/>, which never asked us for anything, said HAVE for the session's root: it is taken
+    /// to hold the whole DAG (a seeder), so the session's wants are recorded as held by it without asking it each one.</summary>
+    private void StartPresumingShoal(ClientSession s, PeerState p)
+    {
+        var presumed = new HashSet<Cid>();
+        s.ShoalPresumed.Add(p.Id, presumed);
+        foreach (var w in s.Wants.Values)
+        {
+            if (!w.New) PresumeShoal(s, w, p, presumed);
+        }
+    }
+
+    private void PresumeShoal(ClientSession s, SessionWant w, PeerState p, HashSet<Cid> presumed)
+    {
+        if (w.PresenceOf(p.Id) != Presence.Unknown || p.SentWants.ContainsKey(w.Cid)) return;
+        SetPresence(s, w, p.Id, Presence.Have);
+        presumed.Add(w.Cid);
+        if (w.SentTo is null && !w.New) QueueUnassignedShoal(s, w);
+    }
+
+    /// <summary>A presumed holder said DONT_HAVE (or asked us for a block): the wants presumed of it are asked again.</summary>
+    private void StopPresumingShoal(ClientSession s, PeerState p)
+    {
+        if (!s.ShoalPresumed.Remove(p.Id, out var presumed)) return;
+        foreach (var cid in presumed)
+        {
+            if (!s.Wants.TryGetValue(cid, out var w) || w.PresenceOf(p.Id) != Presence.Have || ReferenceEquals(w.SentTo, p)) continue;
+            SetPresence(s, w, p.Id, Presence.Unknown);
+            AskPresenceShoal(s, w, p);
         }
     }
 
@@ -143,7 +182,21 @@ public sealed partial class BitswapEngine
     private static bool IsSeederShoal(ClientSession s, PeerState p)
         => !p.ShoalAskedUs && s.PeerHaves.GetValueOrDefault(p.Id) >= s.Wants.Count;
 
-    private bool HasRoomShoal(PeerState p) => p.Connected && p.OutstandingWantBlocks < ShoalWindow(p);
+    private bool HasRoomShoal(PeerState p) => p.Connected && CountedWantBlocksShoal(p) < ShoalWindow(p);
+
+    /// <summary>Our want-blocks that fill <paramref name="p"/>'s window. At a peer that never asked us for anything (a
+    /// seeder), up to <see cref="BitswapDefaults.ShoalSeederQueuedAllowance"/> of those it reports queued for us (the 1.2
+    /// message's pendingBytes, in blocks) do not count: a seeder queues a block it already uploaded to another peer until
+    /// that peer's HAVE moves our want, and meanwhile the slot would hold no transfer while blocks only the seeder has
+    /// wait to be asked for (image-32: in the last 0.1 s before the seeder's last unique block up to 40 of the leechers'
+    /// 64 seeder slots held such wants, and the seeder ran 15-37 transfers instead of 64).</summary>
+    private int CountedWantBlocksShoal(PeerState p)
+    {
+        int outstanding = p.OutstandingWantBlocks;
+        if (p.ShoalAskedUs || p.RemotePendingBytes <= 0) return outstanding;
+        long queued = p.RemotePendingBytes / Math.Max(1, (long)_averageBlockSize);
+        return outstanding - (int)Math.Min(queued, BitswapDefaults.ShoalSeederQueuedAllowance);
+    }
 
     /// <summary>Fills every open window, poorest peers first (so blocks leechers hold are taken from them and a
     /// seeder's window goes to blocks only it has), each with the rarest want the peer holds.</summary>

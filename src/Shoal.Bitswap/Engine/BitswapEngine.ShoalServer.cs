@@ -68,7 +68,9 @@ public sealed partial class BitswapEngine
     private void OnWantFromPeerShoal(PeerState p, Cid cid)
     {
         p.ShoalAskedUs = true;
-        if (_sessions.Count > 0) JoinSessionsThatSaw(p, cid);
+        if (_sessions.Count == 0) return;
+        foreach (var s in _sessions.Values) StopPresumingShoal(s, p);
+        JoinSessionsThatSaw(p, cid);
     }
 
     /// <summary>Super-seeding holds blocks back only on a node that never fetched (an original seeder, whose upload is
@@ -77,6 +79,26 @@ public sealed partial class BitswapEngine
     private bool SuperSeeding => !_shoalEverFetched;
 
     private bool _shoalEverFetched;
+
+    /// <summary>When this node last started uploading a block it had never uploaded (a fresh one).</summary>
+    private TimeSpan _shoalLastFreshAt;
+
+    /// <summary>Envelopes a super-seeding node with nothing fresh to send may have in flight for blocks it already
+    /// uploaded: two while fresh blocks are still being asked for (a later fresh request must find the uplink free),
+    /// <see cref="BitswapDefaults.ShoalDrainEnvelopes"/> once none was for <see cref="BitswapDefaults.ShoalDrainQuiet"/>
+    /// (the transfer is draining: every block is out, its idle uplink helps spread the last ones). Only in the model
+    /// where an envelope is in flight until its last byte is out (the simulator's): on real hosts
+    /// (<see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>) an envelope counts as sent once the kernel has it, so fewer
+    /// than two are nearly always in flight and the idle rule (<see cref="IdleTaskShoal"/>) already serves every
+    /// handed-over block.</summary>
+    private int IdleEnvelopeCapShoal(out TimeSpan? drainAt)
+    {
+        drainAt = null;
+        if (Options.ShoalIdleWaitsForMoves) return Options.ShoalEnvelopesPerPeer;
+        var at = _shoalLastFreshAt + BitswapDefaults.ShoalDrainQuiet;
+        if (_now < at) drainAt = at;
+        return drainAt is null ? BitswapDefaults.ShoalDrainEnvelopes : Options.ShoalEnvelopesPerPeer;
+    }
 
     private void ServeShoal()
     {
@@ -112,7 +134,11 @@ public sealed partial class BitswapEngine
                 // transfer slows the next fresh one); an idle seeder serves one once it has been handed over (its
                 // first copy written, and its holder's HAVE had time to move the asker: HandOverAtShoal; on real hosts,
                 // IdleTaskShoal); a leecher serves whatever is asked.
-                if (_shoalSuperSeeding && _envelopesInFlight >= Options.ShoalEnvelopesPerPeer) break;
+                if (_shoalSuperSeeding && _envelopesInFlight >= IdleEnvelopeCapShoal(out var drainAt))
+                {
+                    if (drainAt is { } at && (_shoalDeferredUntil is not { } d || at < d)) _shoalDeferredUntil = at;
+                    break;
+                }
                 if (_shoalSuperSeeding && Options.ShoalIdleWaitsForMoves)
                 {
                     if (IdleTaskShoal(out var idlePeer) is not { } idleTask) break;
@@ -253,6 +279,7 @@ public sealed partial class BitswapEngine
     {
         if (_shoalUploadedTo.Count >= BitswapDefaults.ShoalUploadedMemory && !_shoalUploadedTo.ContainsKey(cid)) _shoalUploadedTo.Clear();
         var firstAt = _shoalUploadedTo.TryGetValue(cid, out var earlier) ? earlier.FirstAt : _now;
+        if (firstAt == _now) _shoalLastFreshAt = _now;
         _shoalUploadedTo[cid] = new ShoalUpload(to, firstAt, null);
     }
 

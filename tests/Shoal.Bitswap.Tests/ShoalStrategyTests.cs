@@ -722,4 +722,67 @@ public class ShoalStrategyTests
         var served = d.Take();
         Assert.Equal(xs.Count, askers.Count(a => BlocksSentTo(served, a).Count == 1));
     }
+
+    [Fact]
+    public void A_have_push_to_a_subscriber_ranked_before_us_waits_and_goes_nowhere_if_its_own_have_arrives_first()
+    {
+        var self = SimNet.MakePeerId("self");
+        var d = new CoreDriver(Shoal, self);
+        // A block for which P1 and P3 rank before us in the tree's rendezvous order and P2 after us.
+        Block x = Raw(5000, 100);
+        for (int seed = 100; ; seed++)
+        {
+            x = Raw(5000, seed);
+            ulong mine = BitswapEngine.RendezvousScoreShoal(x.Cid, self);
+            if (BitswapEngine.RendezvousScoreShoal(x.Cid, P1) > mine && BitswapEngine.RendezvousScoreShoal(x.Cid, P3) > mine
+                && BitswapEngine.RendezvousScoreShoal(x.Cid, P2) < mine) break;
+        }
+        foreach (var p in new[] { P1, P2, P3 })
+        {
+            d.Engine.PeerConnected(p, BitswapProtocolVersion.V120, d.Now);
+            d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        }
+        // A swarm large enough for tree rounds (the wait does not apply to a handful of peers).
+        for (int i = 3; i < BitswapDefaults.ShoalCrossingMinPeers; i++)
+            d.Engine.PeerConnected(SimNet.MakePeerId($"other{i}"), BitswapProtocolVersion.V120, d.Now);
+        d.Take();
+
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Store.Put(x);
+        d.Engine.BlockStored(x, d.Now);
+        var now = d.Take();
+        static bool HasHave(List<BitswapAction> actions, PeerId p, Cid c)
+            => CoreDriver.MessagesTo(actions, p).SelectMany(m => m.BlockPresences).Any(bp => bp.Cid == c && bp.Type == BlockPresenceType.Have);
+        // P2 ranks after us: it is still to fetch x and hears at once. P1 and P3 most likely got x at the same moment.
+        Assert.True(HasHave(now, P2, x.Cid));
+        Assert.False(HasHave(now, P1, x.Cid));
+        Assert.False(HasHave(now, P3, x.Cid));
+
+        // P1's own HAVE arrives within the wait: it holds x, so our push to it is dropped.
+        d.Now += TimeSpan.FromMilliseconds(2);
+        d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);
+        d.AdvanceTo(d.Now + BitswapDefaults.ShoalCrossingHaveWait);
+        var later = d.Take();
+        Assert.False(HasHave(later, P1, x.Cid));
+        // P3 said nothing: after the wait it hears our HAVE after all.
+        Assert.True(HasHave(later, P3, x.Cid));
+    }
+
+    [Fact]
+    public void In_a_small_swarm_a_have_push_to_a_subscriber_ranked_before_us_goes_at_once()
+    {
+        var self = SimNet.MakePeerId("self");
+        var d = new CoreDriver(Shoal, self);
+        Block x = Raw(5000, 200);
+        for (int seed = 200; BitswapEngine.RendezvousScoreShoal(x.Cid, P1) < BitswapEngine.RendezvousScoreShoal(x.Cid, self); seed++)
+            x = Raw(5000, seed);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Store.Put(x);
+        d.Engine.BlockStored(x, d.Now);
+        // One peer, no tree rounds: P1 ranks before us but has most likely not got x, so it hears at once.
+        Assert.Contains(CoreDriver.MessagesTo(d.Take(), P1).SelectMany(m => m.BlockPresences), bp => bp.Cid == x.Cid && bp.Type == BlockPresenceType.Have);
+    }
 }

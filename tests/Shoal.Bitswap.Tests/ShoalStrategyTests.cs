@@ -559,6 +559,63 @@ public class ShoalStrategyTests
     }
 
     [Fact]
+    public void A_peer_that_says_have_loses_its_subscription_here_so_no_have_is_pushed_to_it()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 70);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        // Both subscribe to x, which we lack.
+        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.Take();
+        // P1 got x meanwhile and tells us: it cannot want x any more.
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);
+        Assert.DoesNotContain(d.Engine.WantsOf(P1), w => w.Cid == x.Cid);
+        // We get x: only P2, still lacking it, hears our HAVE.
+        d.Now += TimeSpan.FromMilliseconds(1);
+        d.Store.Put(x);
+        d.Engine.BlockStored(x, d.Now);
+        var actions = d.Take();
+        Assert.Empty(CoreDriver.MessagesTo(actions, P1).SelectMany(m => m.BlockPresences));
+        Assert.Contains(CoreDriver.MessagesTo(actions, P2).SelectMany(m => m.BlockPresences), p => p.Cid == x.Cid && p.Type == BlockPresenceType.Have);
+    }
+
+    [Fact]
+    public void No_cancel_goes_to_a_peer_that_answered_our_want_have_with_have_or_that_our_have_push_reaches()
+    {
+        var d = new CoreDriver(Shoal);
+        var x = Raw(5000, 71);
+        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(P3, BitswapProtocolVersion.V120, d.Now);
+        long s = d.Engine.StartSession(d.Now);
+        d.Engine.AddSessionPeers(s, [P1, P2, P3], d.Now);
+        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        d.Take();
+        // P3 fetches x too and subscribes here; P1 and P2 hold x.
+        d.Engine.MessageReceived(P3, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);
+        d.Engine.MessageReceived(P2, Haves(x.Cid), d.Now);
+        var asked = d.Take();
+        var holder = WantBlocksTo(asked, P1).Contains(x.Cid) ? P1 : P2;
+        var other = holder == P1 ? P2 : P1;
+
+        d.Now += TimeSpan.FromMilliseconds(2);
+        d.Engine.MessageReceived(holder, CoreDriver.Blocks(x), d.Now);
+        var actions = d.Take();
+        d.AdvanceTo(d.Now + Shoal.ShoalCancelDelay + TimeSpan.FromMilliseconds(1));
+        actions.AddRange(d.Take());
+        // The other holder dropped our want-have when it said HAVE: nothing to cancel there.
+        Assert.DoesNotContain(CoreDriver.EntriesTo(actions, other), e => e.Cancel && e.Cid == x.Cid);
+        // P3 hears our HAVE for x, which ends our subscription there too: no cancel on top.
+        Assert.Contains(CoreDriver.MessagesTo(actions, P3).SelectMany(m => m.BlockPresences), p => p.Cid == x.Cid && p.Type == BlockPresenceType.Have);
+        Assert.DoesNotContain(CoreDriver.EntriesTo(actions, P3), e => e.Cancel && e.Cid == x.Cid);
+    }
+
+    [Fact]
     public void A_peer_that_never_asked_us_and_has_the_root_is_taken_to_hold_the_whole_dag_until_it_says_dont_have()
     {
         // Root -> 5 inner nodes -> 40 leaves.

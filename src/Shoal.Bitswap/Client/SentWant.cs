@@ -12,4 +12,8 @@ internal sealed class SentWant(WantType type, int priority, bool sendDontHave)
 
     /// <summary>The peer answered (block, HAVE or DONT_HAVE), or we simulated its DONT_HAVE.</summary>
     public bool Answered;
+
+    /// <summary>A want-have the peer answered with HAVE: a 1.2 server (boxo, Shoal) drops it once that HAVE is sent,
+    /// so there is nothing left to cancel.</summary>
+    public bool SaidHave;
 }

@@ -242,6 +242,7 @@ public sealed partial class BitswapEngine
             if (!p.SentWants.Remove(cid, out var sw)) continue;
             ReleaseOutstanding(p, sw);
             if (ReferenceEquals(p, except)) continue;
+            if (Options.Strategy == BitswapStrategy.Shoal && sw.Type == WantType.Have && SubscriptionEndsWithoutCancelShoal(p, cid, sw)) continue;
             // Shoal: the cancel of a want-have subscription tells the peer nothing it must act on (at worst it pushes a
             // HAVE we no longer need), so it may wait for company (ShoalCancelDelay).
             SendCancel(p, cid, lazy: sw.Type == WantType.Have && Options.Strategy == BitswapStrategy.Shoal && Options.ShoalCancelDelay > TimeSpan.Zero);
@@ -440,6 +441,7 @@ public sealed partial class BitswapEngine
             sw.SendDontHave = sendDontHave;
             sw.SentAt = null;
             sw.Answered = false;
+            sw.SaidHave = false;
         }
         else
         {
@@ -647,6 +649,7 @@ public sealed partial class BitswapEngine
                 if (sw.SentAt is { } at && (earliest is null || at < earliest)) earliest = at;
                 ReleaseOutstanding(p, sw);
                 sw.Answered = true; // kept, so we never ask the same peer the same question twice
+                if (bp.Type == BlockPresenceType.Have && sw.Type == WantType.Have) sw.SaidHave = true;
             }
             if (bp.Type == BlockPresenceType.DontHave && Options.Strategy == BitswapStrategy.Shoal
                 && p.SentWants.TryGetValue(bp.Cid, out var asked) && asked.Type == WantType.Block)
@@ -1045,6 +1048,7 @@ public sealed partial class BitswapEngine
                 if (now - at < Options.WantRebroadcastInterval) continue;
                 // boxo resends the whole wantlist periodically: a peer that dropped or forgot a want hears it again.
                 sw.Answered = false;
+                sw.SaidHave = false;
                 p.Outbox.Add(WantlistEntry.Want(kv.Key, sw.Priority, sw.Type, sw.SendDontHave));
                 p.OutboxUrgent = true;
                 MarkOutboxDirty(p);

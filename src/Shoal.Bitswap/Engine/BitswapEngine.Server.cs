@@ -66,6 +66,7 @@ public sealed partial class BitswapEngine
             }
             QueueAnswer(ledger, e.Cid, existing, answerAbsent: true);
         }
+        if (Options.Strategy == BitswapStrategy.Shoal) DropWantsOfHoldersShoal(ledger, msg);
     }
 
     private static void CancelPeerWant(PeerLedger ledger, Cid cid)

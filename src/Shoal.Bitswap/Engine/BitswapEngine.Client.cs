@@ -907,6 +907,7 @@ public sealed partial class BitswapEngine
     {
         if (!s.PeerSet.Remove(p.Id)) return;
         s.Peers.Remove(p);
+        s.ShoalPresumed.Remove(p.Id); // its presences are forgotten below; back, it is presumed again only after a new HAVE
         s.FirstResponses.Remove(p.Id);
         s.ConsecutiveDontHaves.Remove(p.Id);
         s.Stats.PeersInSession = s.Peers.Count;

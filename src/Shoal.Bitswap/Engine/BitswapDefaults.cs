@@ -161,20 +161,6 @@ public static class BitswapDefaults
     /// 5 ms 2.815 s and 50 ms 2.818 s on seed 42. The cost: a peer may push a HAVE we no longer need meanwhile.</summary>
     public static readonly TimeSpan ShoalCancelDelay = TimeSpan.FromMilliseconds(20);
 
-    /// <summary>Shoal server: when a block arrives, the HAVE push to a subscriber that ranks before this node for the block
-    /// (the tree's rendezvous order, so it most likely got the block at the same moment) waits this long, and goes nowhere
-    /// if that peer's own HAVE arrives meanwhile (which ends its subscription here): both HAVEs of such a pair crossed in
-    /// flight (image-32: 60% of the HAVEs a leecher received were for blocks it already held). image-32 on main at
-    /// 1aac875, seeds 42-7: 2.8189 -> 2.8115 s with 10 ms (seed 42 2.822 -> 2.805 s, messages -16%); on A alone 5 ms was
-    /// +4.5 ms and 10 ms +0.7 ms over 12 seeds (docs/round-control-bytes.md).</summary>
-    public static readonly TimeSpan ShoalCrossingHaveWait = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>Shoal server: <see cref="ShoalCrossingHaveWait"/> applies only with at least this many peers. Crossings come
-    /// from tree rounds (2, 6, 18 peers getting a block together); with a handful of peers no tree forms, every holder is
-    /// idle for someone, and a peer ranked before us most likely has not got the block: churn-small (3 leechers) was
-    /// 5-12 ms slower on seeds 1-4 with the wait.</summary>
-    public const int ShoalCrossingMinPeers = 8;
-
     /// <summary>Shoal server: messages being written at once across all peers. boxo's 8 leave a seeder's uplink
     /// partly idle when 30 leechers' downlinks are shared with each other's uploads: each transfer gets only a
     /// share of its receiver's downlink, so the seeder needs about one transfer per leecher to fill its uplink.</summary>

@@ -149,9 +149,7 @@ public sealed partial class BitswapEngine
     {
         foreach (var p in _peerList)
         {
-            if (!p.Ledger.Wants.TryGetValue(cid, out var want)) continue;
-            QueueAnswer(p.Ledger, cid, want, answerAbsent: false);
-            if (Options.Strategy == BitswapStrategy.Shoal) HoldCrossingHaveShoal(p, cid);
+            if (p.Ledger.Wants.TryGetValue(cid, out var want)) QueueAnswer(p.Ledger, cid, want, answerAbsent: false);
         }
     }
 

@@ -36,20 +36,4 @@ public sealed partial class BitswapEngine
         if (sw.SaidHave) return true;
         return p.Ledger.Pending.TryGetValue(cid, out var task) && task.Kind == ServerTaskKind.SendHave;
     }
-
-    /// <summary>Server, a block just became local and a HAVE push for it is queued for subscriber <paramref name="p"/>: if
-    /// <paramref name="p"/> ranks before us for the block in the tree's rendezvous order, it most likely got the block at
-    /// the same moment (the tree hands a block to 2, then 6, then 18 peers at once), and its HAVE to us is on its way; the
-    /// push waits <see cref="BitswapDefaults.ShoalCrossingHaveWait"/>, and that HAVE, arriving first, removes it
-    /// (<see cref="DropWantsOfHoldersShoal"/>). Peers ranked after us hear at once: they are the ones still to fetch it.
-    /// Only with at least <see cref="BitswapDefaults.ShoalCrossingMinPeers"/> peers: in a small swarm no tree forms.</summary>
-    private void HoldCrossingHaveShoal(PeerState p, Cid cid)
-    {
-        if (_peerList.Count < BitswapDefaults.ShoalCrossingMinPeers) return;
-        if (!p.Ledger.Pending.TryGetValue(cid, out var task) || task.Kind != ServerTaskKind.SendHave || task.QueuedAt != _now) return;
-        if (_shoalSelfKey == 0) _shoalSelfKey = StableKeyShoal(Self.Bytes.Span);
-        if (p.ShoalKey == 0) p.ShoalKey = StableKeyShoal(p.Id.Bytes.Span);
-        ulong key = StableKeyShoal(cid.Bytes.Span);
-        if (MixShoal(key ^ p.ShoalKey) > MixShoal(key ^ _shoalSelfKey)) task.NotBefore = _now + BitswapDefaults.ShoalCrossingHaveWait;
-    }
 }

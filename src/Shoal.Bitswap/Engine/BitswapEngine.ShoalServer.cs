@@ -187,13 +187,7 @@ public sealed partial class BitswapEngine
         int seen = 0;
         foreach (var t in l.Order)
         {
-            if (t.Kind != ServerTaskKind.SendBlock)
-            {
-                if (t.NotBefore <= _now) return t;
-                // A crossing HAVE held back (HoldCrossingHaveShoal): look again when its wait is over.
-                if (_shoalDeferredUntil is not { } due || t.NotBefore < due) _shoalDeferredUntil = t.NotBefore;
-                continue;
-            }
+            if (t.Kind != ServerTaskKind.SendBlock) return t;
             if (++seen > BitswapDefaults.ShoalTaskScan) break;
             firstBlock ??= t;
             if (!IsOutThereShoal(t.Cid, p.Id) || t.Work <= Options.WantHaveReplaceSize)

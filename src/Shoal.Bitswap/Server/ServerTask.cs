@@ -13,10 +13,6 @@ internal sealed class ServerTask(Cid cid, ServerTaskKind kind, int work, int pri
 
     /// <summary>When it was queued (Shoal's server defers blocks it already uploaded, for a bounded time).</summary>
     public TimeSpan QueuedAt;
-
-    /// <summary>Shoal: a HAVE push that may not go before this time (zero: at once). See
-    /// <see cref="BitswapDefaults.ShoalCrossingHaveWait"/>.</summary>
-    public TimeSpan NotBefore;
 }
 
 /// <summary>Higher priority first, then first come first served (the spec: respect the client's priorities).</summary>

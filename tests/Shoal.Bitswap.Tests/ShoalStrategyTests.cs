@@ -405,23 +405,32 @@ public class ShoalStrategyTests
         Assert.NotEmpty(next);
         Assert.Contains(next, c => bLeaves.Contains(c));
     }
-    [Fact]
-    public void The_peer_that_sent_a_block_is_asked_for_its_inner_children_before_saying_have()
+    /// <summary>A root -> 5 inner nodes -> 40 leaves DAG fetched with <paramref name="holder"/> and <paramref name="other"/>
+    /// connected: <paramref name="holder"/> says HAVE for the root and is asked for it (the root's children not yet known).</summary>
+    private static (CoreDriver D, (Cid Root, List<Block> Blocks) Dag, Dictionary<Cid, Block> All, List<Cid> RootLinks) FetchSmallDagFrom(
+        PeerId holder, PeerId other, int seed, Action<CoreDriver, Cid>? beforeHave = null)
     {
-        // Root -> 5 inner nodes -> 40 leaves.
-        var dag = TestDags.Import(TestDags.RandomBytes(40 * 1000, 33), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
+        var dag = TestDags.Import(TestDags.RandomBytes(40 * 1000, seed), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
         var all = dag.Blocks.ToDictionary(x => x.Cid);
         var rootLinks = new List<Cid>();
         DagPbLinkExtractor.Instance.GetLinks(all[dag.Root], rootLinks);
         var d = new CoreDriver(Shoal);
-        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(holder, BitswapProtocolVersion.V120, d.Now);
+        d.Engine.PeerConnected(other, BitswapProtocolVersion.V120, d.Now);
         d.Engine.FetchDag(dag.Root, DagPbLinkExtractor.Instance, d.Now);
+        beforeHave?.Invoke(d, dag.Root);
         d.Now += TimeSpan.FromMilliseconds(5);
-        d.Engine.MessageReceived(P1, Haves(dag.Root), d.Now);
+        d.Engine.MessageReceived(holder, Haves(dag.Root), d.Now);
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.Tick(d.Now);
-        Assert.Equal([dag.Root], WantBlocksTo(d.Take(), P1));
+        Assert.Equal([dag.Root], WantBlocksTo(d.Take(), holder));
+        return (d, dag, all, rootLinks);
+    }
+
+    [Fact]
+    public void The_peer_that_sent_a_block_is_asked_for_its_inner_children_before_saying_have()
+    {
+        var (d, dag, all, rootLinks) = FetchSmallDagFrom(P1, P2, seed: 33);
 
         // P1 sends the root: its children go to P1 as want-blocks at once (no HAVE round trip first), and to
         // nobody else; P2 only hears want-haves.
@@ -563,11 +572,10 @@ public class ShoalStrategyTests
     {
         var d = new CoreDriver(Shoal);
         var x = Raw(5000, 70);
-        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
+        d.Connect(P1, P2);
         // Both subscribe to x, which we lack.
-        d.Engine.MessageReceived(P1, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
-        d.Engine.MessageReceived(P2, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.SubscribeFrom(P1, x.Cid);
+        d.SubscribeFrom(P2, x.Cid);
         d.Take();
         // P1 got x meanwhile and tells us: it cannot want x any more.
         d.Now += TimeSpan.FromMilliseconds(1);
@@ -587,15 +595,11 @@ public class ShoalStrategyTests
     {
         var d = new CoreDriver(Shoal);
         var x = Raw(5000, 71);
-        d.Engine.PeerConnected(P1, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.PeerConnected(P2, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.PeerConnected(P3, BitswapProtocolVersion.V120, d.Now);
-        long s = d.Engine.StartSession(d.Now);
-        d.Engine.AddSessionPeers(s, [P1, P2, P3], d.Now);
-        d.Engine.WantBlocks(s, [x.Cid], d.Now);
+        d.Connect(P1, P2, P3);
+        d.StartFetch([P1, P2, P3], [x.Cid]);
         d.Take();
         // P3 fetches x too and subscribes here; P1 and P2 hold x.
-        d.Engine.MessageReceived(P3, CoreDriver.Wants(WantlistEntry.Want(x.Cid, 1, WantType.Have, false)), d.Now);
+        d.SubscribeFrom(P3, x.Cid);
         d.Now += TimeSpan.FromMilliseconds(5);
         d.Engine.MessageReceived(P1, Haves(x.Cid), d.Now);
         d.Engine.MessageReceived(P2, Haves(x.Cid), d.Now);
@@ -618,22 +622,9 @@ public class ShoalStrategyTests
     [Fact]
     public void A_peer_that_never_asked_us_and_has_the_root_is_taken_to_hold_the_whole_dag_until_it_says_dont_have()
     {
-        // Root -> 5 inner nodes -> 40 leaves.
-        var dag = TestDags.Import(TestDags.RandomBytes(40 * 1000, 70), new UnixFsImportOptions { ChunkSize = 1000, MaxLinks = 8 });
-        var all = dag.Blocks.ToDictionary(x => x.Cid);
-        var rootLinks = new List<Cid>();
-        DagPbLinkExtractor.Instance.GetLinks(all[dag.Root], rootLinks);
-        var d = new CoreDriver(Shoal);
-        d.Engine.PeerConnected(Seeder, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.PeerConnected(Leecher, BitswapProtocolVersion.V120, d.Now);
-        d.Engine.FetchDag(dag.Root, DagPbLinkExtractor.Instance, d.Now);
         // The leecher fetches the same DAG (it asks us about the root); the seeder never asks for anything.
-        d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(dag.Root, 1, WantType.Have, false)), d.Now);
-        d.Now += TimeSpan.FromMilliseconds(5);
-        d.Engine.MessageReceived(Seeder, Haves(dag.Root), d.Now);
-        d.Now += TimeSpan.FromMilliseconds(5);
-        d.Engine.Tick(d.Now);
-        Assert.Equal([dag.Root], WantBlocksTo(d.Take(), Seeder));
+        var (d, dag, all, rootLinks) = FetchSmallDagFrom(Seeder, Leecher, seed: 70,
+            beforeHave: (d, root) => d.Engine.MessageReceived(Leecher, CoreDriver.Wants(WantlistEntry.Want(root, 1, WantType.Have, false)), d.Now));
 
         // The root arrives: the seeder said HAVE for it, so it is not asked whether it has the children (no want-haves,
         // no HAVE answers taking its uplink); it is asked for them. The leecher subscribes to every child.

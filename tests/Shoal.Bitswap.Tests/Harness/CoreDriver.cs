@@ -19,6 +19,16 @@ internal sealed class CoreDriver
     public MemoryBlockLookup Store { get; }
     public TimeSpan Now { get; set; }
 
+    /// <summary>Connects <paramref name="peers"/> speaking Bitswap 1.2.</summary>
+    public void Connect(params PeerId[] peers)
+    {
+        foreach (var p in peers) Engine.PeerConnected(p, BitswapProtocolVersion.V120, Now);
+    }
+
+    /// <summary><paramref name="peer"/> subscribes here to <paramref name="cid"/>: a want-have without DONT_HAVE, as Shoal sends.</summary>
+    public void SubscribeFrom(PeerId peer, Cid cid)
+        => Engine.MessageReceived(peer, Wants(WantlistEntry.Want(cid, 1, WantType.Have, false)), Now);
+
     /// <summary>Starts a session with <paramref name="peers"/> and asks it for <paramref name="cids"/>; returns its id.</summary>
     public long StartFetch(IEnumerable<PeerId> peers, IReadOnlyList<Cid> cids)
     {

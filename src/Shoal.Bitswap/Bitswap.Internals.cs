@@ -137,23 +137,26 @@ public sealed partial class Bitswap
         {
             if (inFlight.Count == 0) return true;
             if (inFlight.Count > 1) return false;
-            return queue is not { } q || inFlight.Peek().End - (q.Written - q.Unsent) <= WriteAheadBytes;
+            return queue is not { } q || BytesToLeave(q, inFlight.Peek().End, WriteAheadBytes) <= 0;
         }
 
         /// <summary>The bytes up to <paramref name="end"/> have left this host (the kernel put them on the wire). A block
         /// envelope counts as sent to the core only then, as in the simulator, where it is in flight until its last byte
         /// has gone; counted at the write, the seeder believed its blocks delivered up to a second before they arrived.</summary>
-        private static bool LeftHost(SendQueueState? queue, long end) => queue is not { } q || q.Written - q.Unsent >= end - SentSlackBytes;
+        private static bool LeftHost(SendQueueState? queue, long end) => queue is not { } q || BytesToLeave(q, end, SentSlackBytes) <= 0;
+
+        /// <summary>Bytes that must still leave this host before at most <paramref name="slack"/> of a message ending at
+        /// <paramref name="end"/> is left in it (0 or less: that point is passed).</summary>
+        private static long BytesToLeave(SendQueueState q, long end, long slack) => end - slack - q.LeftHost;
 
         /// <summary>Bytes of the oldest written block message that must still leave the host before the sender has
         /// something to do: it counts as sent (<see cref="LeftHost"/>) or, when a block message waits, the next may be
         /// written (<see cref="BulkMayGo"/>).</summary>
         private static long BytesUntilNextStep(Queue<(int Work, long End, long WrittenAt)> inFlight, SendQueueState q, bool bulkWaiting)
         {
-            long left = q.Written - q.Unsent;
             long end = inFlight.Peek().End;
-            long need = end - SentSlackBytes - left;
-            if (bulkWaiting && inFlight.Count == 1) need = Math.Min(need, end - WriteAheadBytes - left);
+            long need = BytesToLeave(q, end, SentSlackBytes);
+            if (bulkWaiting && inFlight.Count == 1) need = Math.Min(need, BytesToLeave(q, end, WriteAheadBytes));
             return need;
         }
 

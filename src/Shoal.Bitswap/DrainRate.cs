@@ -28,7 +28,7 @@ internal struct DrainRate(TimeProvider time)
     /// <summary>Takes a reading of the connection's send queue.</summary>
     public void Observe(SendQueueState queue)
     {
-        long left = queue.Written - queue.Unsent;
+        long left = queue.LeftHost;
         long now = time.GetTimestamp();
         if (_left < 0 || left < _left)
         {

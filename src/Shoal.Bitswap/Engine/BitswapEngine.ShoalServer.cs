@@ -67,9 +67,14 @@ public sealed partial class BitswapEngine
     /// we are fetching, it is a trading partner.</summary>
     private void OnWantFromPeerShoal(PeerState p, Cid cid)
     {
+        bool firstAsk = !p.ShoalAskedUs;
         p.ShoalAskedUs = true;
         if (_sessions.Count == 0) return;
-        foreach (var s in _sessions.Values) StopPresumingShoal(s, p);
+        // Only a peer that never asked us is presumed to hold a DAG (OnPeerHasShoal), so only its first want ends a guess.
+        if (firstAsk)
+        {
+            foreach (var s in _sessions.Values) StopPresumingShoal(s, p);
+        }
         JoinSessionsThatSaw(p, cid);
     }
 

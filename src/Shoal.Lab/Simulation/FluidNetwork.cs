@@ -171,7 +171,7 @@ public sealed class FluidNetwork
                 if (f.Rate < top * (1 - 1e-9)) continue;
                 f.RemainingBytes = RemainingAt(f, now) + bytes * (f.Rate / limited);
                 f.UpdatedNs = now;
-                f.FinishNs = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+                f.FinishNs = FinishAt(f, now);
                 charged = true;
             }
         }
@@ -418,12 +418,17 @@ public sealed class FluidNetwork
         {
             total += f.Rate;
             if (f.Rate <= 0) { f.FinishNs = long.MaxValue; continue; }
-            f.FinishNs = now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
+            f.FinishNs = FinishAt(f, now);
             _finishes.AddUnordered(f, f.FinishNs);
         }
         _finishes.Heapify();
         _totalRate = total;
     }
+
+    /// <summary>When a transmission's last byte leaves at its current rate, its bytes left counted from <paramref name="now"/>
+    /// (at least 1 ns later).</summary>
+    private static long FinishAt(SimFlow f, long now)
+        => now + Math.Max(1, (long)Math.Ceiling(f.RemainingBytes / f.Rate * VirtualClock.NanosPerSecond));
 
     private long _scheduledWakeNs = long.MaxValue;
 

@@ -449,7 +449,8 @@ public class ShoalStrategyTests
     public void A_block_one_busy_peer_holds_is_asked_for_by_two_of_its_fetchers_at_a_time_the_same_two_on_every_node()
     {
         var holder = SimNet.MakePeerId("holder");
-        var fetchers = Enumerable.Range(0, 9).Select(i => SimNet.MakePeerId("fetcher-" + i)).ToArray();
+        // Fewer peers than a large swarm (BitswapDefaults.ShoalLargeSwarmPeers), whose end window would take one want at a time.
+        var fetchers = Enumerable.Range(0, BitswapDefaults.ShoalLargeSwarmPeers - 2).Select(i => SimNet.MakePeerId("fetcher-" + i)).ToArray();
         var x = Raw(5000, 40);
         var other = Raw(5000, 41);
         var filler = Enumerable.Range(0, BitswapDefaults.ShoalInitialWindow).Select(i => Raw(5000, 50 + i)).ToArray();
@@ -479,7 +480,7 @@ public class ShoalStrategyTests
             if (WantBlocksTo(d.Take(), holder).Contains(x.Cid)) asked++;
             else waiting.Add(d);
         }
-        // Every node ranks the fetchers alike, so fanout × 1 holder of them ask now, not all nine.
+        // Every node ranks the fetchers alike, so fanout × 1 holder of them ask now, not all of them.
         Assert.Equal(BitswapDefaults.ShoalTreeFanout, asked);
 
         // The others ask once the holders have not changed for the tree wait (nothing else happens meanwhile).
@@ -713,4 +714,73 @@ public class ShoalStrategyTests
         var served = d.Take();
         Assert.Equal(xs.Count, askers.Count(a => BlocksSentTo(served, a).Count == 1));
     }
+
+    private static PeerId[] Swarm(int n) => Enumerable.Range(0, n).Select(i => SimNet.MakePeerId($"swarm-{i}")).ToArray();
+
+    [Theory]
+    [InlineData(8, true)]
+    [InlineData(3, false)]
+    public void In_a_large_swarm_a_seeder_chooses_a_peers_next_block_when_its_connection_frees(int peers, bool large)
+    {
+        var d = new CoreDriver(Shoal);
+        var swarm = Swarm(peers);
+        d.Connect(swarm);
+        var (x, y, z) = (Raw(300_000, 400), Raw(300_000, 401), Raw(300_000, 402));
+        foreach (var b in new[] { x, y, z }) d.Store.Put(b);
+        d.Engine.MessageReceived(swarm[0], CoreDriver.Wants(
+            WantlistEntry.Want(x.Cid, 10, WantType.Block, true),
+            WantlistEntry.Want(y.Cid, 9, WantType.Block, true)), d.Now);
+        var first = d.Take().OfType<SendMessage>().Where(m => m.Peer.Equals(swarm[0]) && m.Message.Blocks.Count > 0).ToList();
+        Assert.Equal(large ? BitswapDefaults.ShoalLargeSwarmEnvelopesPerPeer : BitswapDefaults.ShoalEnvelopesPerPeer, first.Count);
+
+        // Another peer asks for y: in a large swarm y was not committed to the first peer yet, so it is fresh and goes;
+        // with two envelopes per peer it is already on its way to the first peer and the second copy is held back.
+        d.Engine.MessageReceived(swarm[1], CoreDriver.Wants(WantlistEntry.Want(y.Cid, 1, WantType.Block, true)), d.Now);
+        Assert.Equal(large ? [y.Cid] : [], BlocksSentTo(d.Take(), swarm[1]));
+        if (!large) return;
+
+        // The first peer's connection frees: its next block is chosen now, a fresh one (z) before y, which is out there.
+        d.Engine.MessageReceived(swarm[0], CoreDriver.Wants(WantlistEntry.Want(z.Cid, 1, WantType.Block, true)), d.Now);
+        Assert.Empty(BlocksSentTo(d.Take(), swarm[0]));
+        d.Engine.MessageSent(swarm[0], first[0].ServerWork, d.Now);
+        Assert.Equal([z.Cid], BlocksSentTo(d.Take(), swarm[0]));
+    }
+
+    /// <summary>A node fetching <paramref name="wants"/> blocks in a swarm of eight whose first peer says HAVE for all of
+    /// them; <paramref name="peersFetch"/>: every peer has a want queued here (they are fetching too), else none asked
+    /// us anything; <paramref name="peersFinished"/>: they asked and then cancelled. Returns the want-blocks to the first.</summary>
+    private static int WantBlocksToOneHolder(int wants, bool peersFetch, bool peersFinished = false)
+    {
+        var d = new CoreDriver(Shoal);
+        var swarm = Swarm(8);
+        d.Connect(swarm);
+        var theirs = Raw(1000, 599);
+        if (peersFetch || peersFinished)
+        {
+            foreach (var p in swarm) d.SubscribeFrom(p, theirs.Cid);
+            if (peersFinished)
+            {
+                foreach (var p in swarm) d.Engine.MessageReceived(p, CoreDriver.Wants(WantlistEntry.CancelOf(theirs.Cid)), d.Now);
+            }
+        }
+        var blocks = Enumerable.Range(0, wants).Select(i => Raw(2000, 600 + i)).ToList();
+        d.StartFetch(swarm, blocks.Select(b => b.Cid).ToList());
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(swarm[0], Haves(blocks.Select(b => b.Cid).ToArray()), d.Now);
+        d.Engine.Tick(d.Now);
+        return WantBlocksTo(d.Take(), swarm[0]).Count;
+    }
+
+    [Fact]
+    public void Near_the_end_in_a_large_swarm_a_fetching_holder_gets_one_want_block_at_a_time()
+    {
+        // Few wants left, the holder is fetching too: one at a time (a second would wait behind the first there).
+        Assert.Equal(1, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants, peersFetch: true));
+        // Far from the end, or at a peer that does not fetch (a seeder, or a leecher that finished): the usual window.
+        Assert.Equal(BitswapDefaults.ShoalInitialWindow, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants + 40, peersFetch: true));
+        Assert.Equal(BitswapDefaults.ShoalInitialWindow, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants, peersFetch: false));
+        Assert.Equal(BitswapDefaults.ShoalInitialWindow, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants, peersFetch: false, peersFinished: true));
+    }
 }
+

@@ -526,9 +526,25 @@ public sealed partial class BitswapEngine
     /// the gain, plus one.</summary>
     private int ShoalWindow(PeerState p)
     {
+        if (EndgameWindowShoal(p)) return 1;
         if (p.RateBytesPerSecond <= 0 || p.MinLatencySeconds == double.MaxValue) return Options.ShoalInitialWindow;
         double bdp = p.RateBytesPerSecond * p.MinLatencySeconds * Options.ShoalWindowGain;
         int blocks = (int)Math.Ceiling(bdp / Math.Max(1, _averageBlockSize)) + 1;
         return Math.Clamp(blocks, Options.ShoalMinWindow, Options.ShoalMaxWindow);
+    }
+
+    /// <summary>In a large swarm, once this node wants at most <see cref="BitswapDefaults.ShoalEndgameWants"/> blocks, a
+    /// peer that is still fetching (it wants something from us) gets one want-block at a time: a second one would wait
+    /// behind the first on its connection while another holder may be free.</summary>
+    private bool EndgameWindowShoal(PeerState p)
+    {
+        if (_peerList.Count < BitswapDefaults.ShoalLargeSwarmPeers || !p.ShoalAskedUs || p.Ledger.Wants.Count == 0) return false;
+        int left = 0;
+        foreach (var s in _sessions.Values)
+        {
+            left += s.Wants.Count;
+            if (left > BitswapDefaults.ShoalEndgameWants) return false;
+        }
+        return true;
     }
 }

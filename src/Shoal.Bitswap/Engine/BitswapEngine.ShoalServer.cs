@@ -110,6 +110,7 @@ public sealed partial class BitswapEngine
         _shoalSuperSeeding = SuperSeeding;
         _shoalDeferredUntil = null;
         _shoalManyAsk.Clear();
+        int perPeer = EnvelopesPerPeerShoal;
         while (_envelopesInFlight < Options.ShoalMaxConcurrentEnvelopes)
         {
             PeerState? best = null;
@@ -118,7 +119,7 @@ public sealed partial class BitswapEngine
             foreach (var p in _peersWithAnswers.InConnectionOrder)
             {
                 var l = p.Ledger;
-                if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= Options.ShoalEnvelopesPerPeer) continue;
+                if (l.ActiveWork >= Options.MaxOutstandingBytesPerPeer || l.ActiveEnvelopes >= perPeer) continue;
                 var fresh = NextTaskShoal(p, freshOnly: true);
                 // In the simulator's model (no ShoalIdleWaitsForMoves) a peer with only held-back blocks that are not
                 // handed over yet has nothing to send.
@@ -161,6 +162,16 @@ public sealed partial class BitswapEngine
             _timers.ScheduleNoLater(_shoalDeferralTimer, due);
         }
     }
+
+    /// <summary>Messages in flight per peer: <see cref="BitswapDefaults.ShoalLargeSwarmEnvelopesPerPeer"/> in a large swarm
+    /// where an envelope is in flight until its last byte is out (the next block for a peer is chosen when its
+    /// connection frees); else <see cref="BitswapOptions.ShoalEnvelopesPerPeer"/>. On real hosts
+    /// (<see cref="BitswapOptions.ShoalIdleWaitsForMoves"/>) an envelope counts as sent once the kernel has it, so the
+    /// choice is made early there either way and two keep the socket fed.</summary>
+    private int EnvelopesPerPeerShoal
+        => !Options.ShoalIdleWaitsForMoves && _peerList.Count >= BitswapDefaults.ShoalLargeSwarmPeers
+            ? Math.Min(Options.ShoalEnvelopesPerPeer, BitswapDefaults.ShoalLargeSwarmEnvelopesPerPeer)
+            : Options.ShoalEnvelopesPerPeer;
 
     private bool _shoalSuperSeeding;
     private TimeSpan? _shoalDeferredUntil;

@@ -167,8 +167,9 @@ public static class BitswapDefaults
     public const int ShoalMaxConcurrentEnvelopes = 64;
 
     /// <summary>Shoal server: messages in flight per peer. A connection sends one after another, so two keep it busy
-    /// (image-32 sim: 3.01 s with two, 3.05 s with one); more would commit to blocks before super-seeding can
-    /// choose a fresher one.</summary>
+    /// (image-32 sim, an early version of the strategy: 3.01 s with two, 3.05 s with one); more would commit to blocks
+    /// before super-seeding can choose a fresher one. Large swarms in the simulator's model use
+    /// <see cref="ShoalLargeSwarmEnvelopesPerPeer"/> since the strategy's later changes made one better there.</summary>
     public const int ShoalEnvelopesPerPeer = 2;
 
     /// <summary>Shoal server, in a swarm of at least <see cref="ShoalLargeSwarmPeers"/> peers and where an envelope is in

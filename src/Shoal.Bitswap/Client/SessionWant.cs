@@ -79,4 +79,8 @@ internal sealed class SessionWant(Cid cid, int priority, int depth)
 
     /// <summary>Shoal: when the number of holders last changed (the turn rule gives way after ShoalTreeWait).</summary>
     public TimeSpan ShoalTreeSince;
+
+    /// <summary>Shoal: since when this node has been leaving the want to a near peer that ranks before it (only far peers
+    /// hold it); null while it is not.</summary>
+    public TimeSpan? ShoalRegionSince;
 }

@@ -193,6 +193,20 @@ public static class BitswapDefaults
     /// when it applied to every peer).</summary>
     public const int ShoalEndgameWants = 96;
 
+    /// <summary>Shoal client: a peer is far (outside this node's region) when its path round trip exceeds both this many
+    /// times the nearest peer's and the nearest's plus <see cref="ShoalFarExtra"/>; a peer whose round trip is unknown is
+    /// near.</summary>
+    public const int ShoalFarFactor = 4;
+
+    /// <summary>See <see cref="ShoalFarFactor"/>: LAN round trips vary by a few milliseconds, region paths by tens.</summary>
+    public static readonly TimeSpan ShoalFarExtra = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>Shoal client: how long a node leaves a block only far peers hold to the near peer that ranks before it
+    /// (and still wants it) before asking a far holder itself. On three-regions a block takes seconds to cross a shared
+    /// path at the start, so shorter waits let every leecher of a region fetch it across: 0.5 s 6.56 s, 3 s 4.79 s, 6 s
+    /// and longer 4.60 s (no wait ran out).</summary>
+    public static readonly TimeSpan ShoalRegionWait = TimeSpan.FromSeconds(6);
+
     /// <summary>Shoal server: wants kept per peer. A Shoal client subscribes (want-have) to every block of an image at
     /// every session peer; 300 MiB in 256 KiB blocks is 1,200+ wants, above boxo's 1024.</summary>
     public const int ShoalMaxQueuedWantsPerPeer = 8192;

@@ -88,7 +88,8 @@ public sealed partial class BitswapEngine
             else if (s.Links is not null && w.Depth == 0 && !p.ShoalAskedUs) StartPresumingShoal(s, p);
             w.Exhausted = false;
             if (w.New) continue; // goes through the pool with its batch
-            if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && p.ShoalAskedUs)
+            if (w.SentTo is { } holder && !ReferenceEquals(holder, p) && IsSeederShoal(s, holder) && p.ShoalAskedUs
+                && (NearShoal(p) || !NearShoal(holder)))
             {
                 // The seeder's upload is the scarce resource: a block a leecher now holds should come from the leecher.
                 UnassignShoal(s, w, holder, cancel: true);
@@ -101,7 +102,7 @@ public sealed partial class BitswapEngine
                     // It had nothing we wanted: this want is the best it can do now, or the first when its window opens.
                     // The tree rule (TreeTurnShoal) does not hold it back: a holder idle for us is better used at once
                     // (applying the rule here too: image-32 2.877 s mean over seeds 42/1/2/3, against 2.823 s).
-                    if (HasRoomShoal(p)) AssignShoal(s, w, p);
+                    if (HasRoomShoal(p) && RegionTurnShoal(s, w, p)) AssignShoal(s, w, p);
                     else p.ShoalEmpty = false;
                 }
             }
@@ -317,9 +318,10 @@ public sealed partial class BitswapEngine
                     || (!p.SupportsHave && w.HaveCount == 0 && pr != Presence.DontHave);
                 if (!candidate) continue;
                 if (pr == Presence.Have && !TreeTurnShoal(s, w)) continue;
+                if (pr == Presence.Have && !RegionTurnShoal(s, w, p)) continue;
                 // A seeder is asked only for blocks no leecher holds yet (the rest come from leechers), and only for
                 // its share of them when several seeders hold the block.
-                if (seeder && !IsSeederChoiceShoal(seeders, w, p)) continue;
+                if (seeder && !IsSeederChoiceShoal(seeders, w, p) && !NearSeederChoiceShoal(seeders, w, p)) continue;
                 if (best is null || (seeder ? BeforeAtSeederShoal(w, s, best, bestS!) : BeforeShoal(w, s, best, bestS!)))
                 {
                     best = w;
@@ -544,6 +546,88 @@ public sealed partial class BitswapEngine
         {
             left += s.Wants.Count;
             if (left > BitswapDefaults.ShoalEndgameWants) return false;
+        }
+        return true;
+    }
+
+    /// <summary>The round trip of this node's nearest peer (its region's scale), recomputed when a path is measured or a
+    /// peer comes or goes.</summary>
+    private TimeSpan? NearestPathShoal()
+    {
+        if (!_shoalNearestStale) return _shoalNearest;
+        TimeSpan? min = null;
+        foreach (var q in _peerList)
+        {
+            if (q.Connected && q.PathRoundTrip is { } rtt && (min is null || rtt < min)) min = rtt;
+        }
+        _shoalNearest = min;
+        _shoalNearestStale = false;
+        return min;
+    }
+
+    private TimeSpan? _shoalNearest;
+    private bool _shoalNearestStale = true;
+
+    /// <summary>In this node's region as far as path round trips tell; a peer whose round trip is unknown is near (so
+    /// nothing changes where no path is measured).</summary>
+    private bool NearShoal(PeerState q) => NearShoal(q, NearestPathShoal());
+
+    private static bool NearShoal(PeerState q, TimeSpan? nearest)
+    {
+        if (nearest is not { } n || q.PathRoundTrip is not { } rtt) return true;
+        var limit = TimeSpan.FromTicks(Math.Max(n.Ticks * BitswapDefaults.ShoalFarFactor, (n + BitswapDefaults.ShoalFarExtra).Ticks));
+        return rtt <= limit;
+    }
+
+    /// <summary>Region rule: a far holder is asked for a block only when no near peer holds it and, among the near peers
+    /// that still want it from us (their want-have subscriptions here), this node ranks first (rendezvous order, the same
+    /// on every node); the others wait for its HAVE and fetch inside the region. After
+    /// <see cref="BitswapDefaults.ShoalRegionWait"/> without that, this node asks across itself. On three-regions each
+    /// block crossed into a region ~4 times (once per leecher there, for a quarter of them) without it.</summary>
+    private bool RegionTurnShoal(ClientSession s, SessionWant w, PeerState p)
+    {
+        var nearest = NearestPathShoal();
+        if (NearShoal(p, nearest))
+        {
+            return true;
+        }
+        if (_shoalSelfKey == 0) _shoalSelfKey = StableKeyShoal(Self.Bytes.Span);
+        ulong mine = MixShoal(w.ShoalKey ^ _shoalSelfKey);
+        bool before = false;
+        foreach (var q in s.Peers)
+        {
+            if (!q.Connected || !NearShoal(q, nearest)) continue;
+            if (w.PresenceOf(q.Id) == Presence.Have) return false; // fetch it inside the region
+            if (!before && q.ShoalAskedUs && q.Ledger.Wants.ContainsKey(w.Cid) && SeederScoreShoal(w, q) > mine) before = true;
+        }
+        if (!before)
+        {
+            w.ShoalRegionSince = null;
+            return true;
+        }
+        w.ShoalRegionSince ??= _now;
+        var giveWayAt = w.ShoalRegionSince.Value + BitswapDefaults.ShoalRegionWait;
+        if (_now >= giveWayAt) return true;
+        if (_shoalTreeRetry is not { } r || giveWayAt < r) _shoalTreeRetry = giveWayAt;
+        return false;
+    }
+
+    /// <summary>A near seeder may be asked for a block that only far leechers hold (the block should not cross back):
+    /// among the near seeders holding it, the one that ranks first.</summary>
+    private bool NearSeederChoiceShoal(List<PeerState> seeders, SessionWant w, PeerState p)
+    {
+        var nearest = NearestPathShoal();
+        if (nearest is null || !NearShoal(p, nearest)) return false;
+        ulong mine = SeederScoreShoal(w, p);
+        foreach (var q in seeders)
+        {
+            if (ReferenceEquals(q, p) || w.PresenceOf(q.Id) != Presence.Have) continue;
+            if (q.Connected && NearShoal(q, nearest) && SeederScoreShoal(w, q) > mine) return false;
+        }
+        foreach (var kv in w.Presence)
+        {
+            if (kv.Value != Presence.Have || !_peers.TryGetValue(kv.Key, out var q) || !q.ShoalAskedUs) continue;
+            if (q.Connected && NearShoal(q, nearest)) return false;
         }
         return true;
     }

@@ -91,9 +91,23 @@ public sealed partial class BitswapEngine
         {
             state.Connected = false;
             _peerList.Remove(state);
+            _shoalNearestStale = true;
             Stats.Peers = _peerList.Count;
             OnClientPeerDisconnected(state);
             OnServerPeerDisconnected(state);
+        }
+        End();
+    }
+
+    /// <summary>The network path's round trip to the peer, measured apart from Bitswap's answers (a libp2p ping; the link
+    /// in the simulator). Only the Shoal strategy uses it: to tell peers in its region from far ones.</summary>
+    public void PeerPathMeasured(PeerId peer, TimeSpan roundTrip, TimeSpan now)
+    {
+        Begin(now);
+        if (_peers.TryGetValue(peer, out var state))
+        {
+            state.PathRoundTrip = roundTrip;
+            _shoalNearestStale = true;
         }
         End();
     }

@@ -48,6 +48,10 @@ internal sealed class PeerState
     public readonly Queue<(Cid Cid, TimeSpan SentAt)> DontHaveQueue = new();
     public CoreTimer? DontHaveTimer;
     public TimeSpan? PingLatency;
+
+    /// <summary>The network path's round trip, measured apart from Bitswap's answers (libp2p ping on real hosts, the link
+    /// in the simulator); null while unknown. The Shoal strategy tells peers in its region from far ones by it.</summary>
+    public TimeSpan? PathRoundTrip;
     public double LatencyEwmaSeconds;
     public int LatencySamples;
 

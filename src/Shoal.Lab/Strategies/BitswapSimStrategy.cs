@@ -123,6 +123,8 @@ public sealed class BitswapSimStrategy : SimStrategy
         {
             if (!_connected.Add(peer)) return;
             _engine.PeerConnected(_s._peerIds[peer], _s._version, Now);
+            // What a daemon's libp2p ping would measure: the path's round trip, without any queue.
+            _engine.PeerPathMeasured(_s._peerIds[peer], TimeSpan.FromTicks(2 * _host.LatencyTo(peer) / 100), Now);
         }
 
         public void Receive(int from, object payload)

@@ -782,5 +782,123 @@ public class ShoalStrategyTests
         Assert.Equal(BitswapDefaults.ShoalInitialWindow, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants, peersFetch: false));
         Assert.Equal(BitswapDefaults.ShoalInitialWindow, WantBlocksToOneHolder(BitswapDefaults.ShoalEndgameWants, peersFetch: false, peersFinished: true));
     }
+
+    private static readonly TimeSpan Lan = TimeSpan.FromMilliseconds(2);
+    private static readonly TimeSpan AcrossRegions = TimeSpan.FromMilliseconds(80);
+
+    /// <summary>A node with <paramref name="near"/> peers in its region (2 ms) that want <paramref name="x"/> from it, and
+    /// a far holder (80 ms) that says HAVE for it: returns the node's driver after the HAVE.</summary>
+    private static CoreDriver FarHolderSaysHave(PeerId self, PeerId[] near, PeerId far, Block x)
+    {
+        var d = new CoreDriver(Shoal, self);
+        d.Connect([.. near, far]);
+        foreach (var p in near) d.Engine.PeerPathMeasured(p, Lan, d.Now);
+        d.Engine.PeerPathMeasured(far, AcrossRegions, d.Now);
+        foreach (var p in near) d.SubscribeFrom(p, x.Cid);
+        d.SubscribeFrom(far, Raw(1000, 799).Cid); // the far holder fetches too (a leecher)
+        d.StartFetch([.. near, far], [x.Cid]);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(far, Haves(x.Cid), d.Now);
+        d.Engine.Tick(d.Now);
+        return d;
+    }
+
+    [Fact]
+    public void Across_regions_only_the_near_peer_that_ranks_first_fetches_a_block_the_others_wait_for_it_in_their_region()
+    {
+        var x = Raw(200_000, 800);
+        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
+        var far = SimNet.MakePeerId("far");
+        // Every node of the region ranks the same one first for x: only that one asks the far holder.
+        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var first = region.MaxBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!;
+        int asked = 0;
+        foreach (var self in region)
+        {
+            var d = FarHolderSaysHave(self, region.Where(p => !p.Equals(self)).ToArray(), far, x);
+            bool asksFar = WantBlocksTo(d.Take(), far).Contains(x.Cid);
+            Assert.Equal(self.Equals(first), asksFar);
+            if (asksFar)
+            {
+                asked++;
+                continue;
+            }
+            // The one that ranks first says HAVE: the block is fetched from it, inside the region.
+            d.Now += TimeSpan.FromMilliseconds(100);
+            d.Engine.MessageReceived(first, Haves(x.Cid), d.Now);
+            d.Engine.Tick(d.Now);
+            var actions = d.Take();
+            Assert.Contains(x.Cid, WantBlocksTo(actions, first));
+            Assert.DoesNotContain(x.Cid, WantBlocksTo(actions, far));
+        }
+        Assert.Equal(1, asked);
+    }
+
+    [Fact]
+    public void A_node_left_waiting_for_its_region_asks_across_itself_after_the_region_wait()
+    {
+        var x = Raw(200_000, 801);
+        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
+        var far = SimNet.MakePeerId("far");
+        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var self = region.MinBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!; // ranks last: waits
+        var d = FarHolderSaysHave(self, region.Where(p => !p.Equals(self)).ToArray(), far, x);
+        Assert.DoesNotContain(x.Cid, WantBlocksTo(d.Take(), far));
+        d.AdvanceTo(d.Now + BitswapDefaults.ShoalRegionWait + TimeSpan.FromMilliseconds(1));
+        Assert.Contains(x.Cid, WantBlocksTo(d.Take(), far));
+    }
+
+    [Fact]
+    public void Without_measured_paths_or_in_one_region_every_holder_is_near()
+    {
+        var x = Raw(200_000, 802);
+        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
+        var other = SimNet.MakePeerId("other");
+        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var self = region.MinBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!;
+        // Same set-up, but the holder's path is as short as the others' (or nothing was measured): it is asked at once.
+        var d = new CoreDriver(Shoal, self);
+        var peers = region.Where(p => !p.Equals(self)).Append(other).ToArray();
+        d.Connect(peers);
+        foreach (var p in peers) d.Engine.PeerPathMeasured(p, Lan, d.Now);
+        foreach (var p in near) d.SubscribeFrom(p, x.Cid);
+        d.SubscribeFrom(other, Raw(1000, 803).Cid);
+        d.StartFetch(peers, [x.Cid]);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(other, Haves(x.Cid), d.Now);
+        d.Engine.Tick(d.Now);
+        Assert.Contains(x.Cid, WantBlocksTo(d.Take(), other));
+    }
+
+    [Fact]
+    public void A_near_seeder_is_asked_for_a_block_only_far_leechers_hold_so_it_does_not_cross_back()
+    {
+        var x = Raw(200_000, 804);
+        var seeder = SimNet.MakePeerId("near-seeder");
+        var farLeecher = SimNet.MakePeerId("far-leecher");
+        var d = new CoreDriver(Shoal);
+        d.Connect(seeder, farLeecher);
+        d.Engine.PeerPathMeasured(seeder, Lan, d.Now);
+        d.Engine.PeerPathMeasured(farLeecher, AcrossRegions, d.Now);
+        d.SubscribeFrom(farLeecher, Raw(1000, 805).Cid); // a leecher: it asked us for something
+        d.StartFetch([seeder, farLeecher], [x.Cid]);
+        d.Take();
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(seeder, Haves(x.Cid), d.Now);
+        d.Engine.Tick(d.Now);
+        Assert.Contains(x.Cid, WantBlocksTo(d.Take(), seeder));
+
+        // A far leecher gets the block too: in one region the want would move to it (a seeder's upload is scarce), but
+        // across regions it stays with the near seeder.
+        d.Now += TimeSpan.FromMilliseconds(5);
+        d.Engine.MessageReceived(farLeecher, Haves(x.Cid), d.Now);
+        d.Engine.Tick(d.Now);
+        d.AdvanceTo(d.Now + TimeSpan.FromMilliseconds(50));
+        var actions = d.Take();
+        Assert.DoesNotContain(CoreDriver.EntriesTo(actions, seeder), e => e.Cancel && e.Cid == x.Cid);
+        Assert.DoesNotContain(x.Cid, WantBlocksTo(actions, farLeecher));
+    }
 }
 

@@ -14,6 +14,7 @@ public sealed partial class Bitswap
     private sealed record RemovedInput(Cid Cid) : Input;
     private sealed record PeerUpInput(PeerId Peer, BitswapProtocolVersion Version) : Input;
     private sealed record PeerDownInput(PeerId Peer) : Input;
+    private sealed record PathInput(PeerId Peer, TimeSpan RoundTrip) : Input;
     private sealed record ProvidersInput(Cid Cid, PeerId[] Providers) : Input;
     private sealed record StartInput(SessionWaiter Waiter, IReadOnlyList<Cid> Cids, ILinkExtractor? Links) : Input;
     private sealed record CloseInput(SessionWaiter Waiter) : Input;

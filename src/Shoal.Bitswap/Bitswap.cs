@@ -191,6 +191,8 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
 
     void IBitswapNetworkListener.OnPeerDisconnected(PeerId peer) => Post(new PeerDownInput(peer));
 
+    void IBitswapNetworkListener.OnPeerPathMeasured(PeerId peer, TimeSpan roundTrip) => Post(new PathInput(peer, roundTrip));
+
     ValueTask IBitswapNetworkListener.OnMessageReceivedAsync(PeerId peer, BitswapMessage message, CancellationToken ct)
         => message.Blocks.Count > 0 && _downlink is not null ? ReceivePacedAsync(peer, message, ct) : PostAsync(new MessageInput(peer, message), ct);
 
@@ -329,6 +331,9 @@ public sealed partial class Bitswap : IBitswapNetworkListener, IAsyncDisposable
                 break;
             case QueryInput q:
                 q.Run();
+                break;
+            case PathInput path:
+                _engine.PeerPathMeasured(path.Peer, path.RoundTrip, now);
                 break;
         }
     }

@@ -65,6 +65,27 @@ public class Libp2pNetworkTests
     }
 
     [Fact]
+    public async Task A_new_bitswap_peer_is_pinged_and_the_path_round_trip_reaches_the_engine_on_both_sides()
+    {
+        var net = new MemoryNetwork();
+        await using var a = await Peer.StartAsync(net);
+        await using var b = await Peer.StartAsync(net);
+        await b.Host.ConnectAsync(a.Address);
+        var deadline = DateTime.UtcNow + Timeout;
+        TimeSpan? fromB = null, fromA = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            fromB = await b.Bitswap.GetPathRoundTripAsync(a.Host.LocalPeer);
+            fromA = await a.Bitswap.GetPathRoundTripAsync(b.Host.LocalPeer);
+            if (fromA is not null && fromB is not null) break;
+            await Task.Delay(10);
+        }
+        Assert.NotNull(fromB);
+        Assert.NotNull(fromA);
+        Assert.InRange(fromB.Value, TimeSpan.FromTicks(1), Timeout);
+    }
+
+    [Fact]
     public async Task Fetches_a_dag_over_libp2p_streams()
     {
         var net = new MemoryNetwork();

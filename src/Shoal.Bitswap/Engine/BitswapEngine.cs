@@ -112,6 +112,9 @@ public sealed partial class BitswapEngine
         End();
     }
 
+    /// <summary>The path round trip last measured to <paramref name="peer"/> (<see cref="PeerPathMeasured"/>), null if none.</summary>
+    public TimeSpan? PathRoundTripTo(PeerId peer) => _peers.TryGetValue(peer, out var p) ? p.PathRoundTrip : null;
+
     /// <summary>A ping measured the round trip to the peer (sets its DONT_HAVE timeout until answers are timed).</summary>
     public void PeerLatencyMeasured(PeerId peer, TimeSpan roundTrip, TimeSpan now)
     {

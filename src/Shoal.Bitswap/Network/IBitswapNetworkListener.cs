@@ -10,6 +10,10 @@ public interface IBitswapNetworkListener
 
     void OnPeerDisconnected(PeerId peer);
 
+    /// <summary>The network measured the path's round trip to the peer (a libp2p ping); networks that do not measure
+    /// never call it.</summary>
+    void OnPeerPathMeasured(PeerId peer, TimeSpan roundTrip) { }
+
     /// <summary>A decoded, verified message. May wait for room in the listener's queue.</summary>
     ValueTask OnMessageReceivedAsync(PeerId peer, BitswapMessage message, CancellationToken ct);
 }

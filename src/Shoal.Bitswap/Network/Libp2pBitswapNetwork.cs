@@ -110,8 +110,31 @@ public sealed class Libp2pBitswapNetwork : IBitswapNetwork
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             // The peer does not speak Bitswap (or went away): nothing to report.
+            return;
+        }
+        await MeasurePathAsync(peer, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Pings a new Bitswap peer a few times (libp2p ping) and reports the shortest round trip: the path's, without
+    /// the queues Bitswap's own answers wait in (the Shoal strategy tells near peers from far ones by it). A peer that does
+    /// not answer pings is simply not measured.</summary>
+    private async Task MeasurePathAsync(PeerId peer, CancellationToken ct)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(PathPingTimeout);
+            var rtts = await PingService.PingAsync(_host, peer, PathPings, timeout.Token).ConfigureAwait(false);
+            if (rtts.Count > 0 && _reported.ContainsKey(peer)) _listener?.OnPeerPathMeasured(peer, rtts.Min());
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            // No ping protocol, or the peer went away.
         }
     }
+
+    private const int PathPings = 3;
+    private static readonly TimeSpan PathPingTimeout = TimeSpan.FromSeconds(10);
 
     private void OnHostPeerDisconnected(PeerId peer)
     {

@@ -784,6 +784,10 @@ public class ShoalStrategyTests
     }
 
     private static readonly TimeSpan Lan = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>Five nodes of one region (the node under test is one of them).</summary>
+    private static PeerId[] RegionOfFive()
+        => Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).Append(SimNet.MakePeerId("self-region")).ToArray();
     private static readonly TimeSpan AcrossRegions = TimeSpan.FromMilliseconds(80);
 
     /// <summary>A node with <paramref name="near"/> peers in its region (2 ms) that want <paramref name="x"/> from it, and
@@ -808,10 +812,9 @@ public class ShoalStrategyTests
     public void Across_regions_only_the_near_peer_that_ranks_first_fetches_a_block_the_others_wait_for_it_in_their_region()
     {
         var x = Raw(200_000, 800);
-        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
         var far = SimNet.MakePeerId("far");
         // Every node of the region ranks the same one first for x: only that one asks the far holder.
-        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var region = RegionOfFive();
         var first = region.MaxBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!;
         int asked = 0;
         foreach (var self in region)
@@ -839,9 +842,8 @@ public class ShoalStrategyTests
     public void A_node_left_waiting_for_its_region_asks_across_itself_after_the_region_wait()
     {
         var x = Raw(200_000, 801);
-        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
         var far = SimNet.MakePeerId("far");
-        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var region = RegionOfFive();
         var self = region.MinBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!; // ranks last: waits
         var d = FarHolderSaysHave(self, region.Where(p => !p.Equals(self)).ToArray(), far, x);
         Assert.DoesNotContain(x.Cid, WantBlocksTo(d.Take(), far));
@@ -850,16 +852,16 @@ public class ShoalStrategyTests
     }
 
     [Fact]
-    public void Without_measured_paths_or_in_one_region_every_holder_is_near()
+    public void In_one_region_every_holder_is_near_and_is_asked_at_once()
     {
         var x = Raw(200_000, 802);
-        var near = Enumerable.Range(0, 4).Select(i => SimNet.MakePeerId($"near-{i}")).ToArray();
         var other = SimNet.MakePeerId("other");
-        var region = near.Append(SimNet.MakePeerId("self-region")).ToArray();
+        var region = RegionOfFive();
         var self = region.MinBy(p => BitswapEngine.RendezvousScoreShoal(x.Cid, p))!;
-        // Same set-up, but the holder's path is as short as the others' (or nothing was measured): it is asked at once.
+        var near = region.Where(p => !p.Equals(self)).ToArray();
+        // Same set-up, but the holder's path is as short as the others': it is asked at once.
         var d = new CoreDriver(Shoal, self);
-        var peers = region.Where(p => !p.Equals(self)).Append(other).ToArray();
+        var peers = near.Append(other).ToArray();
         d.Connect(peers);
         foreach (var p in peers) d.Engine.PeerPathMeasured(p, Lan, d.Now);
         foreach (var p in near) d.SubscribeFrom(p, x.Cid);

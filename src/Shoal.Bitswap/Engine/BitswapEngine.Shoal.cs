@@ -354,6 +354,14 @@ public sealed partial class BitswapEngine
 
     private ulong _shoalSelfKey;
 
+    /// <summary>This node's own rendezvous score for <paramref name="w"/>: what <see cref="SeederScoreShoal"/> gives every
+    /// other node for it (the tree and region rules rank this node among its peers by it).</summary>
+    private ulong SelfScoreShoal(SessionWant w)
+    {
+        if (_shoalSelfKey == 0) _shoalSelfKey = StableKeyShoal(Self.Bytes.Span);
+        return MixShoal(w.ShoalKey ^ _shoalSelfKey);
+    }
+
     /// <summary>A block few peers hold spreads as a tree, not a star: of the fetching peers that lack it, only the first
     /// <see cref="BitswapDefaults.ShoalTreeFanout"/> × holders (rendezvous order on the CID and peer id, the same on every
     /// node) ask for it now; the others fetch other blocks and take their turn as holders multiply. A holder serving a
@@ -370,8 +378,7 @@ public sealed partial class BitswapEngine
         {
             w.ShoalTreeHolders = holders;
             w.ShoalTreeSince = _now;
-            if (_shoalSelfKey == 0) _shoalSelfKey = StableKeyShoal(Self.Bytes.Span);
-            ulong mine = MixShoal(w.ShoalKey ^ _shoalSelfKey);
+            ulong mine = SelfScoreShoal(w);
             int above = 0;
             foreach (var q in s.Peers)
             {
@@ -540,14 +547,8 @@ public sealed partial class BitswapEngine
     /// behind the first on its connection while another holder may be free.</summary>
     private bool EndgameWindowShoal(PeerState p)
     {
-        if (_peerList.Count < BitswapDefaults.ShoalLargeSwarmPeers || !p.ShoalAskedUs || p.Ledger.Wants.Count == 0) return false;
-        int left = 0;
-        foreach (var s in _sessions.Values)
-        {
-            left += s.Wants.Count;
-            if (left > BitswapDefaults.ShoalEndgameWants) return false;
-        }
-        return true;
+        return _peerList.Count >= BitswapDefaults.ShoalLargeSwarmPeers && p.ShoalAskedUs && p.Ledger.Wants.Count > 0
+            && _interest.Count <= BitswapDefaults.ShoalEndgameWants;
     }
 
     /// <summary>The round trip of this node's nearest peer (its region's scale), recomputed when a path is measured or a
@@ -587,12 +588,8 @@ public sealed partial class BitswapEngine
     private bool RegionTurnShoal(ClientSession s, SessionWant w, PeerState p)
     {
         var nearest = NearestPathShoal();
-        if (NearShoal(p, nearest))
-        {
-            return true;
-        }
-        if (_shoalSelfKey == 0) _shoalSelfKey = StableKeyShoal(Self.Bytes.Span);
-        ulong mine = MixShoal(w.ShoalKey ^ _shoalSelfKey);
+        if (NearShoal(p, nearest)) return true;
+        ulong mine = SelfScoreShoal(w);
         bool before = false;
         foreach (var q in s.Peers)
         {
